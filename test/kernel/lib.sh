@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the kernel tests (sourced). A kernel test needs a feature the
+# host may lack: outside the test VM it skips (exit 77); inside the VM
+# (KIPVS_IN_VM=1), where every feature must be there, a missing one fails.
+
+require() {
+	local feature=$1
+	shift
+	if ! "$@" >/dev/null 2>&1; then
+		if [ -n "${KIPVS_IN_VM:-}" ]; then
+			echo "FAIL: the test VM's kernel lacks $feature" >&2
+			exit 1
+		fi
+		echo "SKIP: this kernel lacks $feature (run the kernel suite in test/vm/run)" >&2
+		exit 77
+	fi
+}
+
+require_root() {
+	require "root privileges (CAP_NET_ADMIN)" test "$(id -u)" = 0
+}
+
+has_ipvs() { ipvsadm -Ln; }
+has_dummy() {
+	ip link add kipvs-probe0 type dummy && ip link del kipvs-probe0
+}
+has_ipset() { ipset list -n; }
+
+# Run the rest of the test in a new network namespace of its own, so that
+# nothing it creates outlives it or meets another test's objects.
+isolate() {
+	if [ -z "${KIPVS_ISOLATED:-}" ]; then
+		KIPVS_ISOLATED=1 exec unshare --net -- "$BASH" "$0" "$@"
+	fi
+	ip link set lo up
+}
+
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "not ok - $what" >&2
+		failures=$((failures + 1))
+	fi
+}
+failures=0
+
+finish() {
+	[ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
+}
