@@ -1,0 +1,842 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Manifest parsing: yaml-cpp documents checked field by field into proxy/objects.h.
+ */
+#include "proxy/manifest_parser.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+namespace kipvs::proxy {
+
+/**
+ * \brief The problem as one line: file, object, reason
+ */
+std::string ManifestProblem::message() const
+{
+	std::string text = file;
+	if (!object.empty())
+		text += ": " + object;
+	return text + ": " + reason;
+}
+
+namespace {
+
+/* The reason an object is invalid; nullopt when it is fine. */
+using Problem = std::optional<std::string>;
+
+constexpr const char *kTriggerTimeAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
+
+std::string quote(const std::string &text)
+{
+	return "\"" + text + "\"";
+}
+
+/*
+ * A node and the path that names it in messages ("spec.ports[1].port").
+ * A missing key and an explicit null read the same, as in Kubernetes' JSON.
+ */
+struct Field {
+	YAML::Node node;
+	std::string path;
+
+	bool present() const { return node.IsDefined() && !node.IsNull(); }
+	bool isMap() const { return present() && node.IsMap(); }
+	bool isSequence() const { return present() && node.IsSequence(); }
+	bool isScalar() const { return present() && node.IsScalar(); }
+	size_t size() const { return isSequence() ? node.size() : 0; }
+
+	Field operator[](const std::string &key) const
+	{
+		std::string childPath = path.empty() ? key : path + "." + key;
+		if (!isMap())
+			return { YAML::Node(), childPath };
+		/* yaml-cpp gives an invalid node for a missing key of a const map. */
+		const YAML::Node &map = node;
+		YAML::Node child = map[key];
+		if (!child.IsDefined())
+			return { YAML::Node(), childPath };
+		return { child, childPath };
+	}
+
+	Field item(size_t index) const
+	{
+		const YAML::Node &sequence = node;
+		return { sequence[index], path + "[" + std::to_string(index) + "]" };
+	}
+};
+
+/* An optional object must be a map when it is there. */
+Problem checkMap(const Field &field)
+{
+	if (field.present() && !field.node.IsMap())
+		return field.path + ": must be an object";
+	return std::nullopt;
+}
+
+Problem checkSequence(const Field &field)
+{
+	if (field.present() && !field.node.IsSequence())
+		return field.path + ": must be a list";
+	return std::nullopt;
+}
+
+/* Any scalar reads as a string: kubectl would complain of a bare number, we need not. */
+Problem readString(const Field &field, std::string &out)
+{
+	if (!field.present())
+		return std::nullopt;
+	if (!field.node.IsScalar())
+		return field.path + ": must be a string";
+	out = field.node.Scalar();
+	return std::nullopt;
+}
+
+/*
+ * Integers must be plain: a quoted "80" is a string to the API server,
+ * and it would reject it.
+ */
+Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
+{
+	if (!field.present())
+		return std::nullopt;
+	const std::string text = field.node.IsScalar() ? field.node.Scalar() : std::string();
+	int64_t value = 0;
+	const char *begin = text.data(), *end = text.data() + text.size();
+	auto [last, ec] = std::from_chars(begin, end, value);
+	if (!field.node.IsScalar() || field.node.Tag() == "!" || text.empty() ||
+	    ec == std::errc::invalid_argument || last != end)
+		return field.path + ": " +
+		       (field.node.IsScalar() ? quote(text) + " is not an integer"
+					      : std::string("must be an integer"));
+	if (ec == std::errc::result_out_of_range || value < min || value > max)
+		return field.path + ": " + text + " is out of range " +
+		       std::to_string(min) + "-" + std::to_string(max);
+	out = value;
+	return std::nullopt;
+}
+
+Problem readPort(const Field &field, uint16_t &out)
+{
+	int64_t value = 0;
+	if (auto problem = readInteger(field, 1, 65535, value))
+		return problem;
+	out = static_cast<uint16_t>(value);
+	return std::nullopt;
+}
+
+/* 0 is "none" for nodePort and healthCheckNodePort. */
+Problem readOptionalPort(const Field &field, uint16_t &out)
+{
+	if (field.isScalar() && field.node.Scalar() == "0" && field.node.Tag() != "!") {
+		out = 0;
+		return std::nullopt;
+	}
+	return readPort(field, out);
+}
+
+/* YAML 1.2's booleans, as JSON spells them and in the capitals YAML allows. */
+Problem readBool(const Field &field, bool &out)
+{
+	if (!field.present())
+		return std::nullopt;
+	const std::string text = field.node.IsScalar() ? field.node.Scalar() : std::string();
+	const bool plain = field.node.IsScalar() && field.node.Tag() != "!";
+	if (plain && (text == "true" || text == "True" || text == "TRUE")) {
+		out = true;
+		return std::nullopt;
+	}
+	if (plain && (text == "false" || text == "False" || text == "FALSE")) {
+		out = false;
+		return std::nullopt;
+	}
+	return field.path + ": " + (field.node.IsScalar() ? quote(text) : std::string("value")) +
+	       " is not true or false";
+}
+
+/* family: AF_UNSPEC for either. */
+Problem readAddress(const Field &field, int family, IpAddress &out)
+{
+	std::string text;
+	if (auto problem = readString(field, text))
+		return problem;
+	auto address = IpAddress::parse(text);
+	if (!address)
+		return field.path + ": " + quote(text) + " is not an IP address";
+	if (family != AF_UNSPEC && address->family() != family)
+		return field.path + ": " + quote(text) + " is not an " +
+		       (family == AF_INET ? "IPv4" : "IPv6") + " address";
+	out = *address;
+	return std::nullopt;
+}
+
+/* A string that must be one of a few words. */
+template<typename T>
+Problem readEnum(const Field &field, const std::vector<std::pair<const char *, T>> &words, T &out)
+{
+	std::string text;
+	if (!field.present())
+		return std::nullopt;
+	if (auto problem = readString(field, text))
+		return problem;
+	for (const auto &[word, value] : words) {
+		if (text == word) {
+			out = value;
+			return std::nullopt;
+		}
+	}
+	std::string choices;
+	for (size_t i = 0; i < words.size(); i++)
+		choices += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") +
+			   std::string(words[i].first);
+	return field.path + ": " + quote(text) + " is not " + choices;
+}
+
+Problem readProtocol(const Field &field, ipvs::Protocol &out)
+{
+	static const std::vector<std::pair<const char *, ipvs::Protocol>> protocols = {
+		{ "TCP", ipvs::Protocol::Tcp },
+		{ "UDP", ipvs::Protocol::Udp },
+		{ "SCTP", ipvs::Protocol::Sctp },
+	};
+	return readEnum(field, protocols, out);
+}
+
+Problem readTrafficPolicy(const Field &field, TrafficPolicy &out)
+{
+	static const std::vector<std::pair<const char *, TrafficPolicy>> policies = {
+		{ "Cluster", TrafficPolicy::Cluster },
+		{ "Local", TrafficPolicy::Local },
+	};
+	return readEnum(field, policies, out);
+}
+
+Problem readStringMap(const Field &field, std::map<std::string, std::string> &out)
+{
+	if (auto problem = checkMap(field))
+		return problem;
+	if (!field.present())
+		return std::nullopt;
+	for (const auto &entry : field.node) {
+		const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+		std::string value;
+		if (auto problem = readString({ entry.second, field.path + "." + key }, value))
+			return problem;
+		out[key] = value;
+	}
+	return std::nullopt;
+}
+
+/* Loose DNS-name check: enough to keep "a/b" or blanks out of ObjectName. */
+bool validName(const std::string &name)
+{
+	if (name.empty() || name.size() > 253)
+		return false;
+	return std::all_of(name.begin(), name.end(), [](char c) {
+		return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+	});
+}
+
+/* apiVersion and kind of a document, with the defaults a typed List gives its items. */
+struct TypeMeta {
+	std::string apiVersion;
+	std::string kind;
+};
+
+/* What the object is called in problems, refined once its name is known. */
+struct ObjectMeta {
+	ObjectName name;
+	Labels labels;
+	std::map<std::string, std::string> annotations;
+	bool deleting = false;
+};
+
+class Parser
+{
+public:
+	Parser(const std::string &fileName, ManifestFile &out) : file_(fileName), out_(out) {}
+
+	void parseDocument(const Field &root, const std::string &where, const TypeMeta &defaults);
+
+private:
+	void error(const std::string &object, const std::string &reason)
+	{
+		out_.errors.push_back({ file_, object, reason });
+	}
+	void note(const std::string &object, const std::string &reason)
+	{
+		out_.notes.push_back({ file_, object, reason });
+	}
+
+	void parseList(const Field &root, const std::string &where, const TypeMeta &type,
+		       const TypeMeta &itemDefaults);
+	Problem parseMeta(const Field &root, bool namespaced, ObjectMeta &meta);
+	Problem parseService(const Field &root, Service &service);
+	Problem parseServicePorts(const Field &ports, std::vector<ServicePort> &out);
+	Problem parseClusterIPs(const Field &spec, std::vector<IpAddress> &out);
+	Problem parseEndpointSlice(const Field &root, EndpointSlice &slice, std::string &skip);
+	Problem parseEndpoint(const Field &field, int family, Endpoint &endpoint);
+	Problem parseNode(const Field &root, Node &node);
+
+	template<typename T>
+	void add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T object,
+		 const std::string &label, const std::string &where);
+
+	const std::string &file_;
+	ManifestFile &out_;
+	std::map<ObjectName, size_t> seenServices_;
+	std::map<ObjectName, size_t> seenSlices_;
+	std::map<ObjectName, size_t> seenNodes_;
+};
+
+void Parser::parseDocument(const Field &root, const std::string &where, const TypeMeta &defaults)
+{
+	if (!root.present())
+		return; /* an empty document, e.g. after a trailing "---" */
+	if (!root.node.IsMap()) {
+		error(where, "not an object");
+		return;
+	}
+
+	TypeMeta type = defaults;
+	if (auto problem = readString(root["apiVersion"], type.apiVersion)) {
+		error(where, *problem);
+		return;
+	}
+	if (auto problem = readString(root["kind"], type.kind)) {
+		error(where, *problem);
+		return;
+	}
+	if (type.kind.empty()) {
+		error(where, "kind is missing");
+		return;
+	}
+
+	static const std::map<std::string, std::pair<std::string, std::string>> lists = {
+		{ "List", { "v1", "" } },
+		{ "ServiceList", { "v1", "Service" } },
+		{ "EndpointSliceList", { "discovery.k8s.io/v1", "EndpointSlice" } },
+		{ "NodeList", { "v1", "Node" } },
+	};
+	static const std::map<std::string, std::string> kinds = {
+		{ "Service", "v1" },
+		{ "EndpointSlice", "discovery.k8s.io/v1" },
+		{ "Node", "v1" },
+	};
+
+	if (auto list = lists.find(type.kind); list != lists.end()) {
+		const auto &[apiVersion, itemKind] = list->second;
+		if (type.apiVersion != apiVersion) {
+			error(type.kind + " in " + where, "apiVersion " + quote(type.apiVersion) +
+				  " is not supported (want " + apiVersion + ")");
+			return;
+		}
+		/* A typed list's items may leave out their apiVersion and kind. */
+		TypeMeta itemDefaults;
+		if (!itemKind.empty())
+			itemDefaults = { kinds.at(itemKind), itemKind };
+		parseList(root, where, type, itemDefaults);
+		return;
+	}
+
+	auto kind = kinds.find(type.kind);
+	if (kind == kinds.end())
+		return; /* ConfigMaps, Deployments...: not a proxy's business */
+
+	const bool namespaced = type.kind != "Node";
+	ObjectMeta meta;
+	std::string label = type.kind + " in " + where;
+	if (auto problem = parseMeta(root, namespaced, meta)) {
+		/* Name the object if at least its name was readable. */
+		if (!meta.name.name.empty())
+			label = type.kind + " " + meta.name.toString();
+		error(label, *problem);
+		return;
+	}
+	label = type.kind + " " + meta.name.toString();
+
+	if (type.apiVersion != kind->second) {
+		error(label, "apiVersion " + quote(type.apiVersion) + " is not supported (want " +
+			     kind->second + ")");
+		return;
+	}
+
+	if (type.kind == "Service") {
+		/* kube-proxy's label selector: these Services belong to another proxy. */
+		if (meta.labels.count(kServiceProxyNameLabel) || meta.labels.count(kHeadlessLabel))
+			return;
+		Service service;
+		service.name = meta.name;
+		service.labels = meta.labels;
+		if (auto problem = parseService(root, service)) {
+			error(label, *problem);
+			return;
+		}
+		add(out_.services, seenServices_, std::move(service), label, where);
+	} else if (type.kind == "EndpointSlice") {
+		EndpointSlice slice;
+		slice.name = meta.name;
+		slice.labels = meta.labels;
+		auto trigger = meta.annotations.find(kTriggerTimeAnnotation);
+		if (trigger != meta.annotations.end())
+			slice.lastChangeTriggerTime = trigger->second;
+		std::string skip;
+		if (auto problem = parseEndpointSlice(root, slice, skip)) {
+			error(label, *problem);
+			return;
+		}
+		if (!skip.empty()) {
+			note(label, "skipped: " + skip);
+			return;
+		}
+		add(out_.endpointSlices, seenSlices_, std::move(slice), label, where);
+	} else {
+		Node node;
+		node.name = meta.name;
+		node.labels = meta.labels;
+		node.deleting = meta.deleting;
+		if (auto problem = parseNode(root, node)) {
+			error(label, *problem);
+			return;
+		}
+		add(out_.nodes, seenNodes_, std::move(node), label, where);
+	}
+}
+
+void Parser::parseList(const Field &root, const std::string &where, const TypeMeta &type,
+		       const TypeMeta &itemDefaults)
+{
+	Field items = root["items"];
+	if (auto problem = checkSequence(items)) {
+		error(type.kind + " in " + where, *problem);
+		return;
+	}
+	for (size_t i = 0; i < items.size(); i++)
+		parseDocument({ items.item(i).node, {} }, where + " " + items.item(i).path,
+			      itemDefaults);
+}
+
+template<typename T>
+void Parser::add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T object,
+		 const std::string &label, const std::string &where)
+{
+	auto [it, added] = seen.try_emplace(object.name, objects.size());
+	if (added) {
+		objects.push_back(std::move(object));
+		return;
+	}
+	note(label, "defined again in " + where + "; the later definition is used");
+	objects[it->second] = std::move(object);
+}
+
+Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)
+{
+	Field metadata = root["metadata"];
+	if (auto problem = checkMap(metadata))
+		return problem;
+
+	std::string name;
+	if (auto problem = readString(metadata["name"], name))
+		return problem;
+	if (name.empty())
+		return std::string("metadata.name is missing");
+	if (!validName(name))
+		return "metadata.name: " + quote(name) + " is not a valid name";
+	meta.name.name = name;
+
+	if (namespaced) {
+		std::string nameSpace = "default";
+		if (auto problem = readString(metadata["namespace"], nameSpace))
+			return problem;
+		if (nameSpace.empty())
+			nameSpace = "default";
+		if (!validName(nameSpace)) {
+			meta.name.name.clear();
+			return "metadata.namespace: " + quote(nameSpace) + " is not a valid name";
+		}
+		meta.name.nameSpace = nameSpace;
+	}
+
+	if (auto problem = readStringMap(metadata["labels"], meta.labels))
+		return problem;
+	if (auto problem = readStringMap(metadata["annotations"], meta.annotations))
+		return problem;
+	meta.deleting = metadata["deletionTimestamp"].present();
+	return std::nullopt;
+}
+
+Problem Parser::parseClusterIPs(const Field &spec, std::vector<IpAddress> &out)
+{
+	Field single = spec["clusterIP"];
+	Field multiple = spec["clusterIPs"];
+	std::string first;
+	if (auto problem = readString(single, first))
+		return problem;
+	if (auto problem = checkSequence(multiple))
+		return problem;
+
+	std::vector<std::pair<std::string, Field>> texts;
+	for (size_t i = 0; i < multiple.size(); i++) {
+		std::string text;
+		if (auto problem = readString(multiple.item(i), text))
+			return problem;
+		texts.emplace_back(text, multiple.item(i));
+	}
+	if (!texts.empty() && !first.empty() && texts[0].first != first)
+		return single.path + ": " + quote(first) + " differs from " +
+		       texts[0].second.path + " " + quote(texts[0].first);
+	if (texts.empty() && !first.empty())
+		texts.emplace_back(first, single);
+
+	if (texts.empty())
+		return std::nullopt;
+	/* Headless: a Service without a virtual IP. */
+	if (texts[0].first == "None") {
+		if (texts.size() > 1)
+			return multiple.path + ": \"None\" must be the only entry";
+		return std::nullopt;
+	}
+	if (texts.size() > 2)
+		return multiple.path + ": at most 2 addresses, one per family";
+	for (const auto &[text, field] : texts) {
+		IpAddress address;
+		if (auto problem = readAddress(field, AF_UNSPEC, address))
+			return problem;
+		out.push_back(address);
+	}
+	if (out.size() == 2 && out[0].family() == out[1].family())
+		return multiple.path + ": two addresses of the same family (dual-stack needs one of each)";
+	return std::nullopt;
+}
+
+Problem Parser::parseServicePorts(const Field &ports, std::vector<ServicePort> &out)
+{
+	if (auto problem = checkSequence(ports))
+		return problem;
+	for (size_t i = 0; i < ports.size(); i++) {
+		Field field = ports.item(i);
+		if (!field.isMap())
+			return field.path + ": must be an object";
+		ServicePort port;
+		if (auto problem = readString(field["name"], port.name))
+			return problem;
+		if (auto problem = readProtocol(field["protocol"], port.protocol))
+			return problem;
+		if (!field["port"].present())
+			return field["port"].path + " is missing";
+		if (auto problem = readPort(field["port"], port.port))
+			return problem;
+		if (auto problem = readOptionalPort(field["nodePort"], port.nodePort))
+			return problem;
+
+		/* The API server's rules; without them virtual servers would collide. */
+		if (port.name.empty() && ports.size() > 1)
+			return field["name"].path + " is missing (required when a Service has several ports)";
+		for (size_t j = 0; j < out.size(); j++) {
+			if (!port.name.empty() && out[j].name == port.name)
+				return field["name"].path + ": " + quote(port.name) + " is also the name of " +
+				       ports.item(j).path;
+			if (out[j].protocol == port.protocol && out[j].port == port.port)
+				return field.path + ": " + ipvs::protocolName(port.protocol) + " port " +
+				       std::to_string(port.port) + " is also " + ports.item(j).path;
+		}
+		out.push_back(port);
+	}
+	return std::nullopt;
+}
+
+Problem Parser::parseService(const Field &root, Service &service)
+{
+	Field spec = root["spec"];
+	if (auto problem = checkMap(spec))
+		return problem;
+
+	static const std::vector<std::pair<const char *, ServiceType>> types = {
+		{ "ClusterIP", ServiceType::ClusterIP },
+		{ "NodePort", ServiceType::NodePort },
+		{ "LoadBalancer", ServiceType::LoadBalancer },
+		{ "ExternalName", ServiceType::ExternalName },
+	};
+	if (auto problem = readEnum(spec["type"], types, service.type))
+		return problem;
+	if (auto problem = parseClusterIPs(spec, service.clusterIPs))
+		return problem;
+	if (auto problem = parseServicePorts(spec["ports"], service.ports))
+		return problem;
+
+	Field externalIPs = spec["externalIPs"];
+	if (auto problem = checkSequence(externalIPs))
+		return problem;
+	for (size_t i = 0; i < externalIPs.size(); i++) {
+		IpAddress address;
+		if (auto problem = readAddress(externalIPs.item(i), AF_UNSPEC, address))
+			return problem;
+		service.externalIPs.push_back(address);
+	}
+
+	Field ranges = spec["loadBalancerSourceRanges"];
+	if (auto problem = checkSequence(ranges))
+		return problem;
+	for (size_t i = 0; i < ranges.size(); i++) {
+		std::string text;
+		if (auto problem = readString(ranges.item(i), text))
+			return problem;
+		/* kube-proxy trims blanks around each range. */
+		size_t begin = text.find_first_not_of(" \t");
+		size_t end = text.find_last_not_of(" \t");
+		std::string trimmed = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+		auto prefix = IpPrefix::parse(trimmed);
+		if (!prefix || trimmed.find('/') == std::string::npos)
+			return ranges.item(i).path + ": " + quote(text) + " is not a CIDR";
+		service.loadBalancerSourceRanges.push_back(*prefix);
+	}
+
+	static const std::vector<std::pair<const char *, bool>> affinities = {
+		{ "None", false },
+		{ "ClientIP", true },
+	};
+	if (auto problem = readEnum(spec["sessionAffinity"], affinities,
+				    service.sessionAffinityClientIP))
+		return problem;
+	Field affinityConfig = spec["sessionAffinityConfig"];
+	if (auto problem = checkMap(affinityConfig))
+		return problem;
+	if (auto problem = checkMap(affinityConfig["clientIP"]))
+		return problem;
+	int64_t timeout = service.sessionAffinityTimeout;
+	if (auto problem = readInteger(affinityConfig["clientIP"]["timeoutSeconds"], 1, 86400, timeout))
+		return problem;
+	service.sessionAffinityTimeout = static_cast<uint32_t>(timeout);
+
+	if (auto problem = readTrafficPolicy(spec["externalTrafficPolicy"],
+					     service.externalTrafficPolicy))
+		return problem;
+	if (auto problem = readTrafficPolicy(spec["internalTrafficPolicy"],
+					     service.internalTrafficPolicy))
+		return problem;
+	if (auto problem = readOptionalPort(spec["healthCheckNodePort"], service.healthCheckNodePort))
+		return problem;
+
+	Field status = root["status"];
+	Field loadBalancer = status["loadBalancer"];
+	Field ingress = loadBalancer["ingress"];
+	for (const Field &field : { status, loadBalancer })
+		if (auto problem = checkMap(field))
+			return problem;
+	if (auto problem = checkSequence(ingress))
+		return problem;
+	for (size_t i = 0; i < ingress.size(); i++) {
+		Field entry = ingress.item(i);
+		if (auto problem = checkMap(entry))
+			return problem;
+		static const std::vector<std::pair<const char *, bool>> modes = {
+			{ "VIP", true },
+			{ "Proxy", false },
+		};
+		bool vip = true;
+		if (auto problem = readEnum(entry["ipMode"], modes, vip))
+			return problem;
+		/* A hostname-only entry has no ip; Proxy mode means the LB does the work. */
+		if (!entry["ip"].present())
+			continue;
+		IpAddress address;
+		if (auto problem = readAddress(entry["ip"], AF_UNSPEC, address))
+			return problem;
+		if (vip)
+			service.loadBalancerIPs.push_back(address);
+	}
+	return std::nullopt;
+}
+
+Problem Parser::parseEndpoint(const Field &field, int family, Endpoint &endpoint)
+{
+	if (!field.isMap())
+		return field.path + ": must be an object";
+
+	Field addresses = field["addresses"];
+	if (auto problem = checkSequence(addresses))
+		return problem;
+	if (addresses.size() == 0)
+		return addresses.path + " is missing";
+	/* kube-proxy uses the first; the others must still be valid. */
+	for (size_t i = 0; i < addresses.size(); i++) {
+		IpAddress address;
+		if (auto problem = readAddress(addresses.item(i), family, address))
+			return problem;
+		if (i == 0)
+			endpoint.address = address;
+	}
+
+	Field conditions = field["conditions"];
+	if (auto problem = checkMap(conditions))
+		return problem;
+	/* Unset ready and serving mean true, unset terminating false (discovery/v1). */
+	if (auto problem = readBool(conditions["ready"], endpoint.ready))
+		return problem;
+	if (auto problem = readBool(conditions["serving"], endpoint.serving))
+		return problem;
+	if (auto problem = readBool(conditions["terminating"], endpoint.terminating))
+		return problem;
+
+	if (auto problem = readString(field["nodeName"], endpoint.nodeName))
+		return problem;
+	if (auto problem = readString(field["zone"], endpoint.zone))
+		return problem;
+
+	Field hints = field["hints"];
+	Field zones = hints["forZones"];
+	if (auto problem = checkMap(hints))
+		return problem;
+	if (auto problem = checkSequence(zones))
+		return problem;
+	for (size_t i = 0; i < zones.size(); i++) {
+		Field zone = zones.item(i);
+		if (auto problem = checkMap(zone))
+			return problem;
+		std::string name;
+		if (auto problem = readString(zone["name"], name))
+			return problem;
+		if (name.empty())
+			return zone["name"].path + " is missing";
+		endpoint.zoneHints.push_back(name);
+	}
+	return std::nullopt;
+}
+
+Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std::string &skip)
+{
+	std::string addressType;
+	if (auto problem = readString(root["addressType"], addressType))
+		return problem;
+	if (addressType.empty())
+		return std::string("addressType is missing");
+	if (addressType == "FQDN") {
+		skip = "addressType FQDN is not proxied";
+		return std::nullopt;
+	}
+	if (addressType != "IPv4" && addressType != "IPv6")
+		return "addressType: " + quote(addressType) + " is not IPv4, IPv6 or FQDN";
+	slice.family = addressType == "IPv4" ? AF_INET : AF_INET6;
+
+	auto service = slice.labels.find(kServiceNameLabel);
+	if (service == slice.labels.end() || service->second.empty()) {
+		skip = std::string("no ") + kServiceNameLabel + " label";
+		return std::nullopt;
+	}
+	slice.service = { slice.name.nameSpace, service->second };
+
+	Field ports = root["ports"];
+	if (auto problem = checkSequence(ports))
+		return problem;
+	for (size_t i = 0; i < ports.size(); i++) {
+		Field field = ports.item(i);
+		if (!field.isMap())
+			return field.path + ": must be an object";
+		EndpointPort port;
+		if (auto problem = readString(field["name"], port.name))
+			return problem;
+		if (auto problem = readProtocol(field["protocol"], port.protocol))
+			return problem;
+		/* An unset port means "all ports", which kube-proxy ignores too. */
+		if (!field["port"].present()) {
+			note(std::string("EndpointSlice ") + slice.name.toString(),
+			     field["port"].path + " is missing; that port is ignored");
+			continue;
+		}
+		if (auto problem = readPort(field["port"], port.port))
+			return problem;
+		slice.ports.push_back(port);
+	}
+
+	Field endpoints = root["endpoints"];
+	if (auto problem = checkSequence(endpoints))
+		return problem;
+	for (size_t i = 0; i < endpoints.size(); i++) {
+		Endpoint endpoint;
+		if (auto problem = parseEndpoint(endpoints.item(i), slice.family, endpoint))
+			return problem;
+		slice.endpoints.push_back(std::move(endpoint));
+	}
+	return std::nullopt;
+}
+
+Problem Parser::parseNode(const Field &root, Node &node)
+{
+	Field status = root["status"];
+	Field addresses = status["addresses"];
+	if (auto problem = checkMap(status))
+		return problem;
+	if (auto problem = checkSequence(addresses))
+		return problem;
+	for (size_t i = 0; i < addresses.size(); i++) {
+		Field entry = addresses.item(i);
+		if (auto problem = checkMap(entry))
+			return problem;
+		std::string type;
+		if (auto problem = readString(entry["type"], type))
+			return problem;
+		/* Hostname and the DNS types name the node, they are not addresses. */
+		if (type != "InternalIP" && type != "ExternalIP")
+			continue;
+		IpAddress address;
+		if (!entry["address"].present())
+			return entry["address"].path + " is missing";
+		if (auto problem = readAddress(entry["address"], AF_UNSPEC, address))
+			return problem;
+		node.addresses.push_back(address);
+	}
+	return std::nullopt;
+}
+
+} /* namespace */
+
+/**
+ * \brief Parse one manifest file's text into valid objects and problems
+ * \param[in] text The whole file, YAML or JSON
+ * \param[in] fileName The name problems are reported under
+ *
+ * A text that is not YAML yields only a syntaxError naming yaml-cpp's line
+ * and column, so the caller can keep what the file served before. Otherwise
+ * each invalid object is one entry of errors and is left out; everything
+ * else is returned. No exception leaves this function.
+ *
+ * \return What the file provides
+ */
+ManifestFile parseManifest(std::string_view text, const std::string &fileName)
+{
+	ManifestFile out;
+	std::vector<YAML::Node> documents;
+	try {
+		documents = YAML::LoadAll(std::string(text));
+	} catch (const YAML::Exception &e) {
+		std::string reason = e.msg;
+		if (!e.mark.is_null())
+			reason = "line " + std::to_string(e.mark.line + 1) + ", column " +
+				 std::to_string(e.mark.column + 1) + ": " + e.msg;
+		out.syntaxError = ManifestProblem{ fileName, {}, reason };
+		return out;
+	} catch (const std::exception &e) {
+		out.syntaxError = ManifestProblem{ fileName, {}, e.what() };
+		return out;
+	}
+
+	Parser parser(fileName, out);
+	for (size_t i = 0; i < documents.size(); i++) {
+		const std::string where = "document " + std::to_string(i + 1);
+		/* yaml-cpp throws on surprises the checks above missed; keep them per object. */
+		try {
+			parser.parseDocument({ documents[i], {} }, where, {});
+		} catch (const std::exception &e) {
+			out.errors.push_back({ fileName, where, e.what() });
+		}
+	}
+	return out;
+}
+
+} /* namespace kipvs::proxy */
