@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ipvsadm's command line: the same options, parsed with popt's rules (short
+ * clusters, --long=value, permuted arguments), checked against ipvsadm's
+ * table of legal command/option combinations, with its error texts and
+ * exit codes.
+ */
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipvs/kipvsadm/listing_formatter.h"
+#include "ipvs/virtual_server.h"
+
+namespace kipvs::ipvsadm {
+
+/* One entry of the option table (command_line.cpp). */
+struct OptionSpec;
+
+struct Command {
+	enum class Kind {
+		List,    /* -L, -l, --list, or no arguments */
+		Save,    /* -S */
+		Help,    /* -h */
+		Version, /* -v */
+		Modify,  /* -A, -a, -R, ...: left to ipvsadm */
+	};
+	Kind kind = Kind::List;
+	/* The long name of a modifying command ("add-service"). */
+	std::string modifyName;
+
+	ListFormat format;
+	bool connections = false; /* -c */
+	bool timeouts = false;    /* --timeout */
+	bool daemons = false;     /* --daemon */
+	/* -t/-u/--sctp-service/-f: list this service only. */
+	std::optional<ipvs::ServiceKey> service;
+};
+
+/* A parse that ends the program: what to print and the exit code. */
+struct ParseExit {
+	int exitCode = 0;
+	std::string out;
+	std::string err;
+};
+
+class CommandLine
+{
+public:
+	/* args[0] is the program name, as in argv. */
+	explicit CommandLine(std::vector<std::string> args);
+
+	/* The command, or nullopt with exit() describing how to end. */
+	std::optional<Command> parse();
+	const ParseExit &exit() const { return exit_; }
+
+	/* ipvsadm's -h text and -v line, naming program. */
+	static std::string usage(const std::string &program);
+	static std::string version();
+
+private:
+	enum class Next { Option, End, Error };
+
+	Next nextOption(const OptionSpec *&option, std::string &value);
+	std::optional<Command> fail(int exitCode, std::string message);
+	bool setOption(unsigned int index);
+	bool applyOption(const OptionSpec &option, const std::string &value, Command &command);
+	bool checkCombinations(const Command &command);
+	const std::string &badOption() const;
+
+	std::vector<std::string> args_;
+	size_t next_ = 1;
+	/* The unread rest of a short-option cluster such as "-Ln". */
+	std::string cluster_;
+	bool onlyArguments_ = false; /* after "--" */
+	std::vector<std::string> leftovers_;
+	int popError_ = 0;
+
+	int command_ = 0;
+	unsigned long long options_ = 0;
+	ParseExit exit_;
+};
+
+} /* namespace kipvs::ipvsadm */
