@@ -5,7 +5,10 @@
 #include "ipvs/kipvsadm/client_source.h"
 
 #include <cerrno>
+#include <netinet/in.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 extern char **environ;
@@ -58,8 +61,20 @@ Result<std::vector<ServiceWithRealServers>> ClientSource::listAll()
 Result<std::unique_ptr<IpvsSource>> ClientSourceProvider::open()
 {
 	auto client = ipvs::Client::open();
-	if (!client)
-		return client.error();
+	if (!client) {
+		if (client.error().code() != EOPNOTSUPP)
+			return client.error();
+		/*
+		 * Without the genl family ipvsadm falls back to the raw-socket
+		 * sockopt interface: a user who may not open a raw socket is
+		 * told "Permission denied", anyone else "Protocol not available".
+		 */
+		int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+		if (fd < 0)
+			return Error(errno, "open raw socket for IPVS sockopts");
+		close(fd);
+		return Error(ENOPROTOOPT, "get IPVS info");
+	}
 	return std::unique_ptr<IpvsSource>(std::make_unique<ClientSource>(std::move(client.value())));
 }
 

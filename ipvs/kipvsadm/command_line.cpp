@@ -482,6 +482,37 @@ bool CommandLine::setOption(unsigned int index)
 	return true;
 }
 
+/*
+ * ipvsadm parses -b as it meets it, against the scheduler given so far
+ * (wlc by default): sh-* and mh-* names need their own scheduler.
+ */
+bool CommandLine::checkSchedulerFlags(const std::string &value)
+{
+	const std::string scheduler = scheduler_.empty() ? "wlc" : scheduler_;
+	size_t start = 0;
+	while (start <= value.size()) {
+		size_t comma = value.find(',', start);
+		std::string flag = value.substr(start, comma == std::string::npos ? std::string::npos
+										   : comma - start);
+		start = comma == std::string::npos ? value.size() + 1 : comma + 1;
+		if (flag.empty())
+			continue;
+		if (flag == "flag-1" || flag == "flag-2" || flag == "flag-3")
+			continue;
+		bool sh = flag == "sh-fallback" || flag == "sh-port";
+		bool mh = flag == "mh-fallback" || flag == "mh-port";
+		if (!sh && !mh) {
+			fail(2, "invalid scheduler flag `" + flag + "'");
+			return false;
+		}
+		if ((sh && scheduler != "sh") || (mh && scheduler != "mh")) {
+			fail(2, "incompatible scheduler flag `" + flag + "'");
+			return false;
+		}
+	}
+	return true;
+}
+
 /* What ipvsadm does with each option after the command; false: exit_ set. */
 bool CommandLine::applyOption(const OptionSpec &option, const std::string &value, Command &command)
 {
@@ -529,6 +560,7 @@ bool CommandLine::applyOption(const OptionSpec &option, const std::string &value
 		return true;
 	}
 	case 's':
+		scheduler_ = value;
 		return setOption(OptScheduler);
 	case 'p':
 		if (!setOption(OptPersistent))
@@ -652,7 +684,9 @@ bool CommandLine::applyOption(const OptionSpec &option, const std::string &value
 	case TagPe:
 		return setOption(OptPe);
 	case 'b':
-		return setOption(OptSchedFlags);
+		if (!setOption(OptSchedFlags))
+			return false;
+		return checkSchedulerFlags(value);
 	case TagMcastGroup:
 		return setOption(OptMcastGroup);
 	case TagMcastPort:

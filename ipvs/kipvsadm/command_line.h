@@ -67,6 +67,7 @@ private:
 	std::optional<Command> fail(int exitCode, std::string message);
 	bool setOption(unsigned int index);
 	bool applyOption(const OptionSpec &option, const std::string &value, Command &command);
+	bool checkSchedulerFlags(const std::string &value);
 	bool checkCombinations(const Command &command);
 	const std::string &badOption() const;
 
@@ -79,6 +80,7 @@ private:
 	int popError_ = 0;
 
 	int command_ = 0;
+	std::string scheduler_; /* -s, for checking -b */
 	unsigned long long options_ = 0;
 	ParseExit exit_;
 };

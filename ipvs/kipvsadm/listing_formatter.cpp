@@ -283,12 +283,13 @@ void ListingFormatter::serviceRow(Output &out, const std::string &name, const Vi
 		out.printf("%s %s", name.c_str(), service.scheduler.c_str());
 		if (flags & kSchedulerFlags)
 			out.printf(" (%s)", schedulerFlagNames(service.scheduler, flags).c_str());
+		/* Unlike -S, the listing names the engine only for persistent services. */
 		if (flags & ServiceFlag::Persistent) {
 			out.printf(" persistent %u", service.timeout);
 			appendMask(out, service, " mask ");
+			if (!service.persistenceEngine.empty())
+				out.printf(" pe %s", service.persistenceEngine.c_str());
 		}
-		if (!service.persistenceEngine.empty())
-			out.printf(" pe %s", service.persistenceEngine.c_str());
 		if (flags & ServiceFlag::OnePacket)
 			out.append(" ops");
 	}

@@ -102,6 +102,13 @@ TEST_CASE("bad service arguments", "[kipvsadm]")
 	checkFails({ "-Ln", "-f", "4294967296" }, 2, "invalid fwmark value `4294967296' specified\n");
 	checkFails({ "-Ln", "-6" }, 2, "-6 used before -f\n\n");
 	checkFails({ "-L", "-t" }, 255, "-t: missing argument\n");
+	checkFails({ "-Lnx" }, 255, "-Lnx: missing argument\n");
+	checkFails({ "-Lq" }, 255, "-Lq: unknown option\n");
+	checkFails({ "-L", "-q" }, 255, "-q: unknown option\n");
+	checkFails({ "-L", "--foo" }, 255, "--foo: unknown option\n");
+	checkFails({ "-L", "--numeric=3" }, 255, "--numeric=3: option does not take an argument\n");
+	checkFails({ "--list=3" }, 255, tryHelp);
+	checkFails({ "-L", "--list" }, 2, "invalid option `--list'\n");
 }
 
 TEST_CASE("option conflicts in the list command", "[kipvsadm]")
@@ -135,6 +142,11 @@ TEST_CASE("repeated and misplaced options", "[kipvsadm]")
 	checkFails({ "-Ln", "-w", "1" }, 2, "Illegal 'weight' option with the 'list' command\n");
 	checkFails({ "-S", "--stats" }, 2, "Illegal 'stats' option with the 'save' command\n");
 	checkFails({ "-Ln", "foo" }, 2, "unexpected argument foo\n");
+	checkFails({ "-Ln", "foo", "bar" }, 2, "unexpected argument foo\n");
+	checkFails({ "-Ln", "--", "foo" }, 2, "unexpected argument foo\n");
+	checkFails({ "-Ln", "-b", "sh-port" }, 2, "incompatible scheduler flag `sh-port'\n");
+	checkFails({ "-Ln", "-s", "rr" }, 2, "Illegal 'scheduler' option with the 'list' command\n");
+	CHECK(parse({ "-Ln", "--syncid", "1" }).command);
 }
 
 TEST_CASE("help, version and modifying commands", "[kipvsadm]")

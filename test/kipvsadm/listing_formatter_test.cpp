@@ -130,6 +130,10 @@ TEST_CASE("service rows: persistence, masks, engines, ops, flags", "[kipvsadm]")
 
 	CHECK(render({}, service, {}) ==
 	      "UDP  10.0.0.10:5060 sh (sh-fallback,sh-port) persistent 60 mask 255.255.255.0 pe sip ops\n");
+	/* Without persistence the listing hides the engine; -S still saves it. */
+	ipvs::VirtualServer plain = service;
+	plain.flags = ipvs::ServiceFlag::OnePacket;
+	CHECK(render({}, plain, {}) == "UDP  10.0.0.10:5060 sh ops\n");
 	ListFormat rule;
 	rule.rule = true;
 	CHECK(render(rule, service, {}) ==
