@@ -77,7 +77,7 @@ void putServiceKey(Message &message, const ServiceKey &key)
 	putKeyFields(message, key);
 }
 
-void putService(Message &message, const VirtualServer &service)
+void putService(Message &message, const VirtualServer &service, bool asReply)
 {
 	const ServiceKey &key = service.key;
 	auto nest = message.nest(IPVS_CMD_ATTR_SERVICE);
@@ -96,9 +96,14 @@ void putService(Message &message, const VirtualServer &service)
 	if (key.family == AF_INET6 && netmask == 0xffffffff)
 		netmask = 128;
 	message.putU32(IPVS_SVC_ATTR_NETMASK, netmask);
+
+	if (asReply) {
+		putStats(message, IPVS_SVC_ATTR_STATS, service.stats, false);
+		putStats(message, IPVS_SVC_ATTR_STATS64, service.stats64, true);
+	}
 }
 
-void putDestination(Message &message, const RealServer &destination, bool full)
+void putDestination(Message &message, const RealServer &destination, bool full, bool asReply)
 {
 	auto nest = message.nest(IPVS_CMD_ATTR_DEST);
 	putAddress(message, IPVS_DEST_ATTR_ADDR, destination.address);
@@ -115,6 +120,29 @@ void putDestination(Message &message, const RealServer &destination, bool full)
 	message.putU8(IPVS_DEST_ATTR_TUN_TYPE, static_cast<uint8_t>(destination.tunnelType));
 	message.putU16(IPVS_DEST_ATTR_TUN_PORT, htons(destination.tunnelPort));
 	message.putU16(IPVS_DEST_ATTR_TUN_FLAGS, destination.tunnelFlags);
+
+	if (asReply) {
+		message.putU32(IPVS_DEST_ATTR_ACTIVE_CONNS, destination.activeConnections);
+		message.putU32(IPVS_DEST_ATTR_INACT_CONNS, destination.inactiveConnections);
+		message.putU32(IPVS_DEST_ATTR_PERSIST_CONNS, destination.persistentConnections);
+		putStats(message, IPVS_DEST_ATTR_STATS, destination.stats, false);
+		putStats(message, IPVS_DEST_ATTR_STATS64, destination.stats64, true);
+	}
+}
+
+void putDaemon(Message &message, const SyncDaemon &daemon)
+{
+	auto nest = message.nest(IPVS_CMD_ATTR_DAEMON);
+	message.putU32(IPVS_DAEMON_ATTR_STATE, static_cast<uint32_t>(daemon.role));
+	message.putString(IPVS_DAEMON_ATTR_MCAST_IFN, daemon.multicastInterface);
+	message.putU32(IPVS_DAEMON_ATTR_SYNC_ID, daemon.syncId);
+	message.putU16(IPVS_DAEMON_ATTR_SYNC_MAXLEN, daemon.syncMaxLength);
+	if (daemon.multicastGroup.isV4())
+		message.putBinary(IPVS_DAEMON_ATTR_MCAST_GROUP, daemon.multicastGroup.data(), 4);
+	else if (daemon.multicastGroup.isV6())
+		message.putBinary(IPVS_DAEMON_ATTR_MCAST_GROUP6, daemon.multicastGroup.data(), 16);
+	message.putU16(IPVS_DAEMON_ATTR_MCAST_PORT, htons(daemon.multicastPort));
+	message.putU8(IPVS_DAEMON_ATTR_MCAST_TTL, daemon.multicastTtl);
 }
 
 void putTimeouts(Message &message, const Timeouts &timeouts)

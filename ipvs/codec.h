@@ -21,10 +21,20 @@ netlink::Message request(uint16_t familyId, uint8_t command, uint16_t flags = 0)
 
 /* IPVS_CMD_ATTR_SERVICE with the key alone (lookups, deletes, dest commands). */
 void putServiceKey(netlink::Message &message, const ServiceKey &key);
-/* IPVS_CMD_ATTR_SERVICE with everything NEW_SERVICE/SET_SERVICE need. */
-void putService(netlink::Message &message, const VirtualServer &service);
-/* IPVS_CMD_ATTR_DEST; with full = false only the address and port (DEL_DEST). */
-void putDestination(netlink::Message &message, const RealServer &destination, bool full);
+/*
+ * IPVS_CMD_ATTR_SERVICE with everything NEW_SERVICE/SET_SERVICE need;
+ * asReply adds the counters as the kernel's replies carry them (for tests
+ * and fakes: the kernel ignores them in requests).
+ */
+void putService(netlink::Message &message, const VirtualServer &service, bool asReply = false);
+/*
+ * IPVS_CMD_ATTR_DEST; with full = false only the address and port
+ * (DEL_DEST); asReply adds connection counts and counters.
+ */
+void putDestination(netlink::Message &message, const RealServer &destination, bool full,
+		    bool asReply = false);
+/* IPVS_CMD_ATTR_DAEMON as GET_DAEMON replies carry it (tests and fakes). */
+void putDaemon(netlink::Message &message, const SyncDaemon &daemon);
 void putTimeouts(netlink::Message &message, const Timeouts &timeouts);
 
 /*
