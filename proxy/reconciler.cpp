@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reconciler: aggregate desired state, diff it against the kernel view,
+ * apply the difference, keep the view and the ownership record current.
+ */
+#include "proxy/reconciler.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "proxy/owned_sets.h"
+
+namespace kipvs::proxy {
+
+SyncCounts &SyncCounts::operator+=(const SyncCounts &other)
+{
+	added += other.added;
+	updated += other.updated;
+	deleted += other.deleted;
+	failed += other.failed;
+	return *this;
+}
+
+namespace {
+
+bool sameNode(const NodeContext &a, const NodeContext &b)
+{
+	return a.nodeName == b.nodeName && a.zone == b.zone &&
+	       a.nodePortAddresses == b.nodePortAddresses &&
+	       a.localAddresses == b.localAddresses && a.otherNodeAddresses == b.otherNodeAddresses;
+}
+
+} /* namespace */
+
+Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
+		       LogSink log)
+	: cache_(cache), tables_(tables), config_(std::move(config)), log_(std::move(log))
+{
+	if (!log_)
+		log_ = [](LogLevel, const std::string &) {};
+}
+
+/* ---- desired state ---------------------------------------------------- */
+
+void Reconciler::forget(const ObjectName &name, Affected &affected)
+{
+	auto it = services_.find(name);
+	if (it == services_.end())
+		return;
+	const ServiceState &state = it->second.state;
+	for (const auto &[key, wanted] : it->second.byKey) {
+		auto claim = claimants_.find(key);
+		claim->second.erase(name);
+		if (claim->second.empty())
+			claimants_.erase(claim);
+		affected.servers.insert(key);
+	}
+	for (const IpAddress &address : state.addresses) {
+		if (--wantedAddresses_[address] == 0)
+			wantedAddresses_.erase(address);
+		affected.addresses.insert(address);
+	}
+	for (const SetEntry &entry : state.setEntries) {
+		if (--wantedEntries_[entry] == 0) {
+			wantedEntries_.erase(entry);
+			if (--setSizes_[entry.set] == 0)
+				setSizes_.erase(entry.set);
+		}
+		affected.entries.insert(entry);
+	}
+	services_.erase(it);
+}
+
+void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affected &affected)
+{
+	forget(name, affected);
+	const Service *service = cache_.service(name);
+	if (!service)
+		return;
+
+	ServiceEntry &entry = services_[name];
+	entry.state = computeServiceState(*service, cache_.slicesOf(name), node, config_.desired);
+	for (const WantedVirtualServer &wanted : entry.state.virtualServers) {
+		const ipvs::ServiceKey &key = wanted.server.key;
+		entry.byKey[key] = &wanted;
+		auto &claim = claimants_[key];
+		claim.insert(name);
+		if (claim.size() > 1 && *claim.begin() != name) {
+			std::string text = name.toString() + ": virtual server " + key.toString() +
+					   " is already served by " + claim.begin()->toString();
+			if (loggedRefusals_.insert(text).second)
+				log_(LogLevel::Warning, "refused " + text);
+		}
+		affected.servers.insert(key);
+	}
+	for (const IpAddress &address : entry.state.addresses) {
+		wantedAddresses_[address]++;
+		affected.addresses.insert(address);
+	}
+	for (const SetEntry &setEntry : entry.state.setEntries) {
+		if (wantedEntries_[setEntry]++ == 0)
+			setSizes_[setEntry.set]++;
+		affected.entries.insert(setEntry);
+	}
+	logRefusals(name, entry.state);
+}
+
+void Reconciler::logRefusals(const ObjectName &name, const ServiceState &state)
+{
+	for (const Refusal &refusal : state.refusals) {
+		std::string text = name.toString() + ": " + refusal.reason;
+		if (loggedRefusals_.insert(text).second)
+			log_(LogLevel::Warning, "refused service " + text);
+	}
+}
+
+const WantedVirtualServer *Reconciler::wanted(const ipvs::ServiceKey &key) const
+{
+	auto claim = claimants_.find(key);
+	if (claim == claimants_.end())
+		return nullptr;
+	return services_.at(*claim->second.begin()).byKey.at(key);
+}
+
+/*
+ * kipvs deletes only its own virtual servers: those it recorded creating,
+ * and those on an address bound to kube-ipvs0 (its own interface; this also
+ * adopts what kube-proxy left when a node moves to kipvs). Anything else
+ * (keepalived's, kube-vip's, an operator's) is left alone.
+ */
+bool Reconciler::mayDelete(const ipvs::ServiceKey &key) const
+{
+	for (const IpPrefix &excluded : config_.excludeCIDRs)
+		if (excluded.contains(key.address))
+			return false;
+	return persistent_.ownedServers.count(key) || kernelAddresses_.count(key.address);
+}
+
+/* ---- syncs ------------------------------------------------------------- */
+
+Result<void> Reconciler::readKernel()
+{
+	auto servers = tables_.ipvs.readServers();
+	if (!servers)
+		return servers.error();
+	auto addresses = tables_.addresses.readAddresses();
+	if (!addresses)
+		return addresses.error();
+	std::vector<std::string> names;
+	for (int family : config_.desired.families)
+		for (const SetSpec &spec : ownedSets(family))
+			names.push_back(spec.name);
+	auto sets = tables_.sets.readSets(names);
+	if (!sets)
+		return sets.error();
+
+	kernelServers_.clear();
+	for (IpvsEntry &entry : *servers) {
+		KernelServer &server = kernelServers_[entry.server.key];
+		server.server = std::move(entry.server);
+		for (ipvs::RealServer &destination : entry.destinations) {
+			DestinationKey key{ destination.address, destination.port };
+			server.destinations.emplace(key, std::move(destination));
+		}
+	}
+	kernelAddresses_ = std::move(*addresses);
+	kernelSets_ = std::move(*sets);
+	kernelRead_ = true;
+	return {};
+}
+
+SyncCounts Reconciler::syncAll(const NodeContext &node)
+{
+	SyncCounts counts;
+	auto fail = [&](const Error &error, const char *what) {
+		log_(LogLevel::Error, std::string(what) + ": " + error.message());
+		counts.failed++;
+	};
+
+	if (!kernelRead_ && !config_.stateFile.empty()) {
+		auto loaded = loadState(config_.stateFile);
+		if (loaded) {
+			persistent_ = *loaded;
+			savedPersistent_ = persistent_;
+		} else {
+			fail(loaded.error(), "starting without ownership records");
+		}
+	}
+
+	if (auto linked = tables_.addresses.ensureLink(); !linked)
+		fail(linked.error(), "kube-ipvs0");
+	std::vector<SetSpec> specs;
+	for (int family : config_.desired.families)
+		for (SetSpec &spec : ownedSets(family))
+			specs.push_back(std::move(spec));
+	if (auto created = tables_.sets.ensureSets(specs); !created)
+		fail(created.error(), "ipsets");
+	if (auto read = readKernel(); !read) {
+		fail(read.error(), "reading the kernel state");
+		return counts;
+	}
+
+	/* Recompute everything: the node, the cache or the guard may have changed. */
+	Affected affected;
+	std::vector<ObjectName> gone;
+	for (const auto &[name, entry] : services_)
+		if (!cache_.service(name))
+			gone.push_back(name);
+	for (const ObjectName &name : gone)
+		forget(name, affected);
+	for (const auto &[name, service] : cache_.services())
+		recompute(name, node, affected);
+	lastNode_ = node;
+	haveNode_ = true;
+
+	/* Then look at every object on either side. */
+	Affected all;
+	for (const auto &[key, claim] : claimants_)
+		all.servers.insert(key);
+	for (const auto &[key, server] : kernelServers_)
+		all.servers.insert(key);
+	for (const auto &[address, count] : wantedAddresses_)
+		all.addresses.insert(address);
+	all.addresses.insert(kernelAddresses_.begin(), kernelAddresses_.end());
+	for (const auto &[entry, count] : wantedEntries_)
+		all.entries.insert(entry);
+	for (const auto &[set, entries] : kernelSets_)
+		for (const std::string &entry : entries)
+			all.entries.insert({ set, entry });
+	retry_.clear();
+
+	counts += apply(all, true);
+	return counts;
+}
+
+SyncCounts Reconciler::syncServices(const NodeContext &node, const std::set<ObjectName> &names)
+{
+	if (!kernelRead_)
+		return syncAll(node);
+
+	Affected affected;
+	if (!haveNode_ || !sameNode(node, lastNode_)) {
+		/* Node addresses feed NodePorts and the guard of every service. */
+		std::set<ObjectName> everything;
+		for (const auto &[name, entry] : services_)
+			everything.insert(name);
+		for (const auto &[name, service] : cache_.services())
+			everything.insert(name);
+		for (const ObjectName &name : everything)
+			recompute(name, node, affected);
+		lastNode_ = node;
+		haveNode_ = true;
+	} else {
+		for (const ObjectName &name : names)
+			recompute(name, node, affected);
+	}
+	affected.servers.insert(retry_.begin(), retry_.end());
+	retry_.clear();
+	return apply(affected, false);
+}
+
+SyncCounts Reconciler::syncDraining()
+{
+	SyncCounts counts;
+	std::set<ipvs::ServiceKey> keys = std::exchange(draining_, {});
+	std::vector<IpvsChange> changes;
+	for (const ipvs::ServiceKey &key : keys) {
+		auto server = kernelServers_.find(key);
+		if (server == kernelServers_.end())
+			continue;
+		auto destinations = tables_.ipvs.readDestinations(key);
+		if (!destinations) {
+			if (destinations.error().code() == ESRCH || destinations.error().code() == ENOENT) {
+				kernelServers_.erase(server);
+				continue;
+			}
+			log_(LogLevel::Error, "checking draining real servers: " +
+						      destinations.error().message());
+			draining_.insert(key);
+			counts.failed++;
+			continue;
+		}
+		server->second.destinations.clear();
+		for (ipvs::RealServer &destination : *destinations) {
+			DestinationKey destinationKey{ destination.address, destination.port };
+			server->second.destinations.emplace(destinationKey, std::move(destination));
+		}
+		diffServer(key, changes);
+	}
+	counts += applyIpvs(changes);
+	saveState();
+	return counts;
+}
+
+size_t Reconciler::drainingCount() const
+{
+	size_t count = 0;
+	for (const ipvs::ServiceKey &key : draining_) {
+		auto server = kernelServers_.find(key);
+		if (server == kernelServers_.end())
+			continue;
+		const WantedVirtualServer *want = wanted(key);
+		for (const auto &[destinationKey, destination] : server->second.destinations) {
+			bool stillWanted = want && std::any_of(want->destinations.begin(),
+							       want->destinations.end(),
+							       [&](const ipvs::RealServer &d) {
+								       return d.address == destination.address &&
+									      d.port == destination.port;
+							       });
+			if (!stillWanted)
+				count++;
+		}
+	}
+	return count;
+}
+
+/* ---- diff and apply ----------------------------------------------------- */
+
+SyncCounts Reconciler::apply(const Affected &affected, bool full)
+{
+	SyncCounts counts;
+	counts += applyAddresses(affected.addresses);
+	counts += applySets(affected.entries);
+	std::vector<IpvsChange> changes;
+	for (const ipvs::ServiceKey &key : affected.servers)
+		diffServer(key, changes);
+	counts += applyIpvs(changes);
+	counts += applyRules(full);
+	saveState();
+	return counts;
+}
+
+void Reconciler::diffServer(const ipvs::ServiceKey &key, std::vector<IpvsChange> &changes)
+{
+	using Op = IpvsChange::Op;
+	const WantedVirtualServer *want = wanted(key);
+	auto kernel = kernelServers_.find(key);
+
+	if (!want) {
+		if (kernel != kernelServers_.end() && mayDelete(key))
+			changes.push_back({ Op::DeleteService, kernel->second.server, {} });
+		return;
+	}
+	if (kernel == kernelServers_.end()) {
+		changes.push_back({ Op::AddService, want->server, {} });
+		for (const ipvs::RealServer &destination : want->destinations)
+			changes.push_back({ Op::AddDestination, want->server, destination });
+		return;
+	}
+
+	if (!want->server.sameConfig(kernel->second.server))
+		changes.push_back({ Op::UpdateService, want->server, {} });
+
+	std::map<DestinationKey, const ipvs::RealServer *> wantedDestinations;
+	for (const ipvs::RealServer &destination : want->destinations)
+		wantedDestinations[{ destination.address, destination.port }] = &destination;
+
+	for (const auto &[destinationKey, present] : kernel->second.destinations) {
+		auto match = wantedDestinations.find(destinationKey);
+		if (match != wantedDestinations.end()) {
+			/* Also brings a draining endpoint that came back to weight 1. */
+			if (!match->second->sameConfig(present))
+				changes.push_back({ Op::UpdateDestination, want->server, *match->second });
+			continue;
+		}
+		if (key.protocol != ipvs::Protocol::Tcp) {
+			changes.push_back({ Op::DeleteDestination, want->server, present });
+			continue;
+		}
+		/* Graceful termination: weight 0, deleted once its connections end. */
+		if (present.weight != 0) {
+			ipvs::RealServer quiesced = present;
+			quiesced.weight = 0;
+			changes.push_back({ Op::UpdateDestination, want->server, quiesced });
+			draining_.insert(key);
+		} else if (present.activeConnections + present.inactiveConnections == 0) {
+			changes.push_back({ Op::DeleteDestination, want->server, present });
+		} else {
+			draining_.insert(key);
+		}
+	}
+	for (const auto &[destinationKey, destination] : wantedDestinations)
+		if (!kernel->second.destinations.count(destinationKey))
+			changes.push_back({ Op::AddDestination, want->server, *destination });
+}
+
+SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
+{
+	using Op = IpvsChange::Op;
+	SyncCounts counts;
+	if (changes.empty())
+		return counts;
+	std::vector<Result<void>> results = tables_.ipvs.apply(changes);
+	for (size_t i = 0; i < changes.size(); i++) {
+		const IpvsChange &change = changes[i];
+		const ipvs::ServiceKey &key = change.server.key;
+		if (i >= results.size() || !results[i]) {
+			std::string reason = i < results.size() ? results[i].error().message()
+								: std::string("no result");
+			log_(LogLevel::Error, change.describe() + ": " + reason);
+			counts.failed++;
+			retry_.insert(key);
+			continue;
+		}
+		log_(LogLevel::Debug, change.describe());
+		DestinationKey destinationKey{ change.destination.address, change.destination.port };
+		switch (change.op) {
+		case Op::AddService:
+			kernelServers_[key].server = change.server;
+			persistent_.ownedServers.insert(key);
+			counts.added++;
+			break;
+		case Op::UpdateService:
+			kernelServers_[key].server = change.server;
+			persistent_.ownedServers.insert(key);
+			counts.updated++;
+			break;
+		case Op::DeleteService:
+			kernelServers_.erase(key);
+			persistent_.ownedServers.erase(key);
+			draining_.erase(key);
+			counts.deleted++;
+			break;
+		case Op::AddDestination:
+			kernelServers_[key].destinations[destinationKey] = change.destination;
+			counts.added++;
+			break;
+		case Op::UpdateDestination:
+			kernelServers_[key].destinations[destinationKey] = change.destination;
+			counts.updated++;
+			break;
+		case Op::DeleteDestination:
+			kernelServers_[key].destinations.erase(destinationKey);
+			counts.deleted++;
+			break;
+		}
+	}
+	return counts;
+}
+
+SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> &affected)
+{
+	SyncCounts counts;
+	std::vector<IpAddress> add, remove;
+	for (const IpAddress &address : affected) {
+		bool want = wantedAddresses_.count(address) > 0;
+		bool have = kernelAddresses_.count(address) > 0;
+		if (want && !have)
+			add.push_back(address);
+		else if (!want && have)
+			remove.push_back(address);
+	}
+	if (add.empty() && remove.empty())
+		return counts;
+
+	std::vector<Result<void>> results = tables_.addresses.apply(add, remove);
+	for (size_t i = 0; i < add.size() + remove.size(); i++) {
+		bool adding = i < add.size();
+		const IpAddress &address = adding ? add[i] : remove[i - add.size()];
+		std::string what = std::string(adding ? "bind " : "unbind ") + address.toString() +
+				   (adding ? " to" : " from") + " kube-ipvs0";
+		if (i >= results.size() || !results[i]) {
+			log_(LogLevel::Error, what + ": " +
+						      (i < results.size() ? results[i].error().message()
+									  : std::string("no result")));
+			counts.failed++;
+			continue;
+		}
+		log_(LogLevel::Debug, what);
+		if (adding) {
+			kernelAddresses_.insert(address);
+			counts.added++;
+		} else {
+			kernelAddresses_.erase(address);
+			counts.deleted++;
+		}
+	}
+	return counts;
+}
+
+SyncCounts Reconciler::applySets(const std::set<SetEntry> &affected)
+{
+	SyncCounts counts;
+	std::vector<SetChange> changes;
+	for (const SetEntry &entry : affected) {
+		bool want = wantedEntries_.count(entry) > 0;
+		auto set = kernelSets_.find(entry.set);
+		bool have = set != kernelSets_.end() && set->second.count(entry.entry) > 0;
+		if (want != have)
+			changes.push_back({ entry.set, entry.entry, want });
+	}
+	if (changes.empty())
+		return counts;
+
+	std::vector<Result<void>> results = tables_.sets.apply(changes);
+	for (size_t i = 0; i < changes.size(); i++) {
+		const SetChange &change = changes[i];
+		if (i >= results.size() || !results[i]) {
+			log_(LogLevel::Error, std::string(change.add ? "add " : "delete ") + change.entry +
+						      (change.add ? " to set " : " from set ") + change.set +
+						      ": " +
+						      (i < results.size() ? results[i].error().message()
+									  : std::string("no result")));
+			counts.failed++;
+			continue;
+		}
+		if (change.add) {
+			kernelSets_[change.set].insert(change.entry);
+			counts.added++;
+		} else {
+			kernelSets_[change.set].erase(change.entry);
+			counts.deleted++;
+		}
+	}
+	return counts;
+}
+
+SyncCounts Reconciler::applyRules(bool full)
+{
+	SyncCounts counts;
+	std::set<std::string> nonEmpty;
+	for (const auto &[set, size] : setSizes_)
+		nonEmpty.insert(set);
+
+	for (int family : config_.desired.families) {
+		std::string ruleset = buildRuleset(family, config_.rules, nonEmpty);
+		std::string hash = stableHash(ruleset);
+		bool rewrite = persistent_.rulesetHash[family] != hash;
+		if (!rewrite && full) {
+			auto fingerprint = tables_.rules.fingerprint(family);
+			if (!fingerprint) {
+				log_(LogLevel::Error, "reading iptables rules: " +
+							      fingerprint.error().message());
+				counts.failed++;
+				continue;
+			}
+			rewrite = *fingerprint != persistent_.ruleFingerprint[family];
+		}
+		if (!rewrite)
+			continue;
+
+		if (auto restored = tables_.rules.restore(family, ruleset); !restored) {
+			log_(LogLevel::Error, "writing iptables rules: " + restored.error().message());
+			persistent_.rulesetHash.erase(family);
+			counts.failed++;
+			continue;
+		}
+		auto fingerprint = tables_.rules.fingerprint(family);
+		persistent_.rulesetHash[family] = hash;
+		persistent_.ruleFingerprint[family] = fingerprint ? *fingerprint : std::string();
+		log_(LogLevel::Debug, std::string("rewrote the ") +
+					      (family == AF_INET ? "IPv4" : "IPv6") + " iptables rules");
+		counts.updated++;
+	}
+	return counts;
+}
+
+void Reconciler::saveState()
+{
+	if (config_.stateFile.empty() || persistent_ == savedPersistent_)
+		return;
+	if (auto saved = proxy::saveState(config_.stateFile, persistent_); !saved) {
+		log_(LogLevel::Warning, "ownership record not saved: " + saved.error().message());
+		return;
+	}
+	savedPersistent_ = persistent_;
+}
+
+} /* namespace kipvs::proxy */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The reconciler: desired state per service, aggregated over services,
+ * diffed against what kipvs knows the kernel holds, applied in batches.
+ *
+ * It reads the kernel once at start (adopting what is there, flushing
+ * nothing) and keeps its view up to date from the results of its own
+ * changes, so an incremental sync touches only the changed services'
+ * objects. A full sync re-reads everything and repairs drift.
+ */
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "proxy/desired_state.h"
+#include "proxy/iptables_rules.h"
+#include "proxy/kernel_tables.h"
+#include "proxy/service_cache.h"
+#include "proxy/state_file.h"
+
+namespace kipvs::proxy {
+
+struct ReconcilerConfig {
+	DesiredConfig desired;
+	RuleConfig rules;
+	/* Virtual servers inside these are never deleted (--ipvs-exclude-cidrs). */
+	std::vector<IpPrefix> excludeCIDRs;
+	/* Where ownership is remembered; empty: not persisted (tests). */
+	std::string stateFile;
+};
+
+/* What a sync changed, counted in kernel objects. */
+struct SyncCounts {
+	size_t added = 0;
+	size_t updated = 0;
+	size_t deleted = 0;
+	size_t failed = 0;
+
+	SyncCounts &operator+=(const SyncCounts &other);
+};
+
+enum class LogLevel { Error, Warning, Info, Debug };
+using LogSink = std::function<void(LogLevel, const std::string &)>;
+
+class Reconciler
+{
+public:
+	Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
+		   LogSink log);
+
+	/*
+	 * Recompute every service, re-read the kernel, and change only the
+	 * difference. The first call adopts whatever the kernel holds.
+	 */
+	SyncCounts syncAll(const NodeContext &node);
+	/* Recompute the named services only, and apply their difference. */
+	SyncCounts syncServices(const NodeContext &node, const std::set<ObjectName> &services);
+	/* Delete draining TCP real servers whose connections have ended. */
+	SyncCounts syncDraining();
+
+	/* Real servers at weight 0 waiting for their connections to end. */
+	size_t drainingCount() const;
+	/* Addresses refused by the node-IP guard or by conflicts, so far. */
+	size_t refusalCount() const { return loggedRefusals_.size(); }
+
+private:
+	struct ServiceEntry {
+		ServiceState state;
+		std::map<ipvs::ServiceKey, const WantedVirtualServer *> byKey;
+	};
+	struct Affected {
+		std::set<ipvs::ServiceKey> servers;
+		std::set<IpAddress> addresses;
+		std::set<SetEntry> entries;
+	};
+	using DestinationKey = std::pair<IpAddress, uint16_t>;
+	struct KernelServer {
+		ipvs::VirtualServer server;
+		std::map<DestinationKey, ipvs::RealServer> destinations;
+	};
+
+	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
+	void forget(const ObjectName &name, Affected &affected);
+	void logRefusals(const ObjectName &name, const ServiceState &state);
+
+	Result<void> readKernel();
+	const WantedVirtualServer *wanted(const ipvs::ServiceKey &key) const;
+	bool mayDelete(const ipvs::ServiceKey &key) const;
+
+	SyncCounts apply(const Affected &affected, bool full);
+	void diffServer(const ipvs::ServiceKey &key, std::vector<IpvsChange> &changes);
+	SyncCounts applyIpvs(const std::vector<IpvsChange> &changes);
+	SyncCounts applyAddresses(const std::set<IpAddress> &affected);
+	SyncCounts applySets(const std::set<SetEntry> &affected);
+	SyncCounts applyRules(bool full);
+	void saveState();
+
+	const ServiceCache &cache_;
+	KernelTables tables_;
+	ReconcilerConfig config_;
+	LogSink log_;
+
+	/* Desired: per service, then aggregated over services. */
+	std::map<ObjectName, ServiceEntry> services_;
+	std::map<ipvs::ServiceKey, std::set<ObjectName>> claimants_;
+	std::map<IpAddress, unsigned int> wantedAddresses_;
+	std::map<SetEntry, unsigned int> wantedEntries_;
+	std::map<std::string, unsigned int> setSizes_;
+	NodeContext lastNode_;
+	bool haveNode_ = false;
+
+	/* The kernel as kipvs last read or changed it. */
+	bool kernelRead_ = false;
+	std::map<ipvs::ServiceKey, KernelServer> kernelServers_;
+	std::set<IpAddress> kernelAddresses_;
+	std::map<std::string, std::set<std::string>> kernelSets_;
+	std::set<ipvs::ServiceKey> draining_;
+	std::set<ipvs::ServiceKey> retry_;
+
+	PersistentState persistent_;
+	PersistentState savedPersistent_;
+	std::set<std::string> loggedRefusals_;
+};
+
+} /* namespace kipvs::proxy */
