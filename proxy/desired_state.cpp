@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 
+#include "ipset/entry.h"
 #include "ipset/set_name.h"
 
 namespace kipvs::proxy {
@@ -145,9 +146,30 @@ const char *protocolText(ipvs::Protocol protocol)
 	}
 }
 
+/*
+ * Entries are rendered by ipset::Entry, the same code that renders what is
+ * read back from the kernel, so wanted and present compare as text.
+ */
+ipset::Protocol setProtocol(ipvs::Protocol protocol)
+{
+	return static_cast<ipset::Protocol>(static_cast<uint8_t>(protocol));
+}
+
 std::string ipPort(const IpAddress &address, ipvs::Protocol protocol, uint16_t port)
 {
-	return address.toString() + "," + protocolText(protocol) + ":" + std::to_string(port);
+	return ipset::Entry::ipPort(address, setProtocol(protocol), port).toString();
+}
+
+std::string ipPortIp(const IpAddress &address, ipvs::Protocol protocol, uint16_t port,
+		     const IpAddress &second)
+{
+	return ipset::Entry::ipPortIp(address, setProtocol(protocol), port, second).toString();
+}
+
+std::string ipPortNet(const IpAddress &address, ipvs::Protocol protocol, uint16_t port,
+		      const IpPrefix &net)
+{
+	return ipset::Entry::ipPortNet(address, setProtocol(protocol), port, net).toString();
 }
 
 class Builder
@@ -170,7 +192,7 @@ private:
 	void bind(const IpAddress &address)
 	{
 		state_.addresses.insert(address);
-		addSet(sets::IpvsIPs, address.toString());
+		addSet(sets::IpvsIPs, ipset::Entry::ip(address).toString());
 	}
 	void addServer(const IpAddress &address, const ServicePort &port, uint16_t listenPort,
 		       std::vector<ipvs::RealServer> destinations);
@@ -236,8 +258,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 	/* Hairpin: a pod reaching its own service is masqueraded. */
 	for (const PortEndpoint &e : endpoints)
 		if (e.local)
-			addSet(sets::LoopBack, ipPort(e.address, port.protocol, e.port) + "," +
-						       e.address.toString());
+			addSet(sets::LoopBack, ipPortIp(e.address, port.protocol, e.port, e.address));
 
 	for (const IpAddress &externalIP : service_.externalIPs) {
 		if (externalIP.family() != family_)
@@ -274,14 +295,16 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 			if (range.address().family() != family_)
 				continue;
 			anyRange = true;
-			addSet(sets::LoadBalancerSourceCidr, entry + "," + range.toString());
+			addSet(sets::LoadBalancerSourceCidr,
+			       ipPortNet(ingress, port.protocol, port.port, range));
 			for (const IpAddress &nodeAddress : node_.localAddresses)
 				allowFromNode = allowFromNode || range.contains(nodeAddress);
 		}
 		if (anyRange)
 			addSet(sets::LoadBalancerFirewall, entry);
 		if (allowFromNode)
-			addSet(sets::LoadBalancerSourceIP, entry + "," + ingress.toString());
+			addSet(sets::LoadBalancerSourceIP,
+			       ipPortIp(ingress, port.protocol, port.port, ingress));
 	}
 
 	if (port.nodePort &&
@@ -299,7 +322,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 		}
 		if (port.protocol != ipvs::Protocol::Sctp) {
 			bool udp = port.protocol == ipvs::Protocol::Udp;
-			std::string entry = std::to_string(port.nodePort);
+			std::string entry = ipset::Entry::port(port.nodePort).toString();
 			addSet(udp ? sets::NodePortUdp : sets::NodePortTcp, entry);
 			if (externalLocal)
 				addSet(udp ? sets::NodePortLocalUdp : sets::NodePortLocalTcp, entry);
@@ -308,7 +331,8 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 
 	if (service_.healthCheckNodePort && externalLocal &&
 	    service_.type == ServiceType::LoadBalancer)
-		addSet(sets::HealthCheckNodePort, std::to_string(service_.healthCheckNodePort));
+		addSet(sets::HealthCheckNodePort,
+		       ipset::Entry::port(service_.healthCheckNodePort).toString());
 }
 
 } /* namespace */
