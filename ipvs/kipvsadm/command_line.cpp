@@ -101,37 +101,6 @@ const char *const kOptionNames[OptCount] = {
 static_assert(OptCount == 35);
 constexpr char kListRow[OptCount + 1] = " 11xxxxxxxxx11       xxxxxxx xxxxx ";
 constexpr char kSaveRow[OptCount + 1] = " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
-
-/* Tags for options without a short name (ipvsadm uses values above 127). */
-enum Tag : int {
-	TagSet = 128,
-	TagStartDaemon,
-	TagStopDaemon,
-	TagMcastInterface,
-	TagTimeout,
-	TagDaemon,
-	TagStats,
-	TagRate,
-	TagThresholds,
-	TagPersistentConn,
-	TagSort,
-	TagNoSort,
-	TagSctpService,
-	TagPe,
-	TagMcastGroup,
-	TagMcastPort,
-	TagMcastTtl,
-	TagSyncMaxLen,
-	TagTunInfo,
-	TagTunType,
-	TagTunPort,
-	TagTunNoChecksum,
-	TagTunChecksum,
-	TagTunRemoteChecksum,
-	TagSyncId,
-	TagStats64,
-};
-
 enum class Arg { None, Required, Optional };
 
 constexpr int kMaxTimeout = 86400 * 31;
@@ -246,220 +215,20 @@ unsigned int parseService(std::string text, ipvs::ServiceKey &key)
 
 } /* namespace */
 
-struct OptionSpec {
-	const char *longName; /* nullptr: short only */
-	char shortName;       /* '\0': long only */
-	Arg arg;
-	int tag;
-};
-
 namespace {
 
-/* ipvsadm 1.31's popt table, plus --stats64. */
-const OptionSpec kOptions[] = {
-	{ "add-service", 'A', Arg::None, 'A' },
-	{ "edit-service", 'E', Arg::None, 'E' },
-	{ "delete-service", 'D', Arg::None, 'D' },
-	{ "clear", 'C', Arg::None, 'C' },
-	{ "list", 'L', Arg::None, 'L' },
-	{ "list", 'l', Arg::None, 'l' },
-	{ "zero", 'Z', Arg::None, 'Z' },
-	{ "add-server", 'a', Arg::None, 'a' },
-	{ "edit-server", 'e', Arg::None, 'e' },
-	{ "delete-server", 'd', Arg::None, 'd' },
-	{ "set", '\0', Arg::None, TagSet },
-	{ "help", 'h', Arg::None, 'h' },
-	{ "version", 'v', Arg::None, 'v' },
-	{ "restore", 'R', Arg::None, 'R' },
-	{ "save", 'S', Arg::None, 'S' },
-	{ "start-daemon", '\0', Arg::Required, TagStartDaemon },
-	{ "stop-daemon", '\0', Arg::Required, TagStopDaemon },
-	{ "tcp-service", 't', Arg::Required, 't' },
-	{ "udp-service", 'u', Arg::Required, 'u' },
-	{ "sctp-service", '\0', Arg::Required, TagSctpService },
-	{ "fwmark-service", 'f', Arg::Required, 'f' },
-	{ "scheduler", 's', Arg::Required, 's' },
-	{ "persistent", 'p', Arg::Optional, 'p' },
-	{ "netmask", 'M', Arg::Required, 'M' },
-	{ "real-server", 'r', Arg::Required, 'r' },
-	{ "masquerading", 'm', Arg::None, 'm' },
-	{ "ipip", 'i', Arg::None, 'i' },
-	{ "gatewaying", 'g', Arg::None, 'g' },
-	{ "weight", 'w', Arg::Required, 'w' },
-	{ "u-threshold", 'x', Arg::Required, 'x' },
-	{ "l-threshold", 'y', Arg::Required, 'y' },
-	{ "numeric", 'n', Arg::None, 'n' },
-	{ "connection", 'c', Arg::None, 'c' },
-	{ "mcast-interface", '\0', Arg::Required, TagMcastInterface },
-	{ "syncid", '\0', Arg::Required, TagSyncId },
-	{ "timeout", '\0', Arg::None, TagTimeout },
-	{ "daemon", '\0', Arg::None, TagDaemon },
-	{ "stats", '\0', Arg::None, TagStats },
-	{ "rate", '\0', Arg::None, TagRate },
-	{ "thresholds", '\0', Arg::None, TagThresholds },
-	{ "persistent-conn", '\0', Arg::None, TagPersistentConn },
-	{ "nosort", '\0', Arg::None, TagNoSort },
-	{ "sort", '\0', Arg::None, TagSort },
-	{ "exact", 'X', Arg::None, 'X' },
-	{ "ipv6", '6', Arg::None, '6' },
-	{ "ops", 'o', Arg::None, 'o' },
-	{ "pe", '\0', Arg::Required, TagPe },
-	{ "sched-flags", 'b', Arg::Required, 'b' },
-	{ "mcast-group", '\0', Arg::Required, TagMcastGroup },
-	{ "mcast-port", '\0', Arg::Required, TagMcastPort },
-	{ "mcast-ttl", '\0', Arg::Required, TagMcastTtl },
-	{ "sync-maxlen", '\0', Arg::Required, TagSyncMaxLen },
-	{ "tun-info", '\0', Arg::None, TagTunInfo },
-	{ "tun-type", '\0', Arg::Required, TagTunType },
-	{ "tun-port", '\0', Arg::Required, TagTunPort },
-	{ "tun-nocsum", '\0', Arg::None, TagTunNoChecksum },
-	{ "tun-csum", '\0', Arg::None, TagTunChecksum },
-	{ "tun-remcsum", '\0', Arg::None, TagTunRemoteChecksum },
-	{ "stats64", '\0', Arg::None, TagStats64 },
-};
-
-const OptionSpec *findLong(std::string_view name)
+std::vector<std::string> withProgram(std::vector<std::string> args)
 {
-	for (const OptionSpec &spec : kOptions)
-		if (spec.longName && name == spec.longName)
-			return &spec;
-	return nullptr;
-}
-
-const OptionSpec *findShort(char name)
-{
-	for (const OptionSpec &spec : kOptions)
-		if (spec.shortName != '\0' && spec.shortName == name)
-			return &spec;
-	return nullptr;
-}
-
-/* popt's error codes and texts, for the ones its parser can return here. */
-constexpr int kPoptNoArgument = -10;
-constexpr int kPoptBadOption = -11;
-constexpr int kPoptUnwantedArgument = -12;
-
-const char *poptMessage(int error)
-{
-	switch (error) {
-	case kPoptNoArgument:
-		return "missing argument";
-	case kPoptBadOption:
-		return "unknown option";
-	case kPoptUnwantedArgument:
-		return "option does not take an argument";
-	default:
-		return "unknown error";
-	}
+	if (args.empty())
+		args.push_back("ipvsadm");
+	return args;
 }
 
 } /* namespace */
 
 CommandLine::CommandLine(std::vector<std::string> args)
-	: args_(std::move(args))
+	: args_(withProgram(std::move(args))), scanner_(args_)
 {
-	if (args_.empty())
-		args_.push_back("ipvsadm");
-}
-
-const std::string &CommandLine::badOption() const
-{
-	static const std::string unknown = "unknown";
-	if (next_ == 0 || next_ > args_.size())
-		return unknown;
-	return args_[next_ - 1];
-}
-
-/*
- * One step of popt's poptGetNextOpt(): non-options are set aside (to be
- * reported as unexpected), "--" ends the options, "--name[=value]" is a
- * long option, anything else after one dash is a cluster of short ones.
- */
-CommandLine::Next CommandLine::nextOption(const OptionSpec *&option, std::string &value)
-{
-	option = nullptr;
-	value.clear();
-
-	while (cluster_.empty()) {
-		if (next_ >= args_.size())
-			return Next::End;
-		const std::string &arg = args_[next_++];
-
-		if (onlyArguments_ || arg.empty() || arg[0] != '-' || arg == "-") {
-			leftovers_.push_back(arg);
-			continue;
-		}
-		if (arg == "--") {
-			onlyArguments_ = true;
-			continue;
-		}
-		if (arg[1] != '-') {
-			cluster_ = arg.substr(1);
-			break;
-		}
-
-		std::string_view name(arg);
-		name.remove_prefix(2);
-		std::optional<std::string> inlineValue;
-		if (size_t equals = name.find('='); equals != std::string_view::npos) {
-			inlineValue = std::string(name.substr(equals + 1));
-			name = name.substr(0, equals);
-		}
-		const OptionSpec *spec = findLong(name);
-		if (!spec) {
-			popError_ = kPoptBadOption;
-			return Next::Error;
-		}
-		if (spec->arg == Arg::None) {
-			if (inlineValue) {
-				popError_ = kPoptUnwantedArgument;
-				return Next::Error;
-			}
-		} else if (inlineValue) {
-			value = *inlineValue;
-		} else if (next_ < args_.size()) {
-			/* An optional value is not taken from a following "-...". */
-			if (spec->arg == Arg::Required || args_[next_][0] != '-')
-				value = args_[next_++];
-		} else if (spec->arg == Arg::Required) {
-			popError_ = kPoptNoArgument;
-			return Next::Error;
-		}
-		option = spec;
-		return Next::Option;
-	}
-
-	char name = cluster_[0];
-	cluster_.erase(0, 1);
-	const OptionSpec *spec = findShort(name);
-	if (!spec) {
-		cluster_.clear();
-		popError_ = kPoptBadOption;
-		return Next::Error;
-	}
-	/* popt skips one '=' after a short option: "-t=10.0.0.1:80". */
-	if (!cluster_.empty() && cluster_[0] == '=') {
-		if (spec->arg == Arg::None) {
-			cluster_.clear();
-			popError_ = kPoptUnwantedArgument;
-			return Next::Error;
-		}
-		cluster_.erase(0, 1);
-	}
-	if (spec->arg != Arg::None) {
-		if (!cluster_.empty()) {
-			value = cluster_;
-			cluster_.clear();
-		} else if (next_ < args_.size()) {
-			if (spec->arg == Arg::Required || args_[next_].empty() || args_[next_][0] != '-')
-				value = args_[next_++];
-		} else if (spec->arg == Arg::Required) {
-			popError_ = kPoptNoArgument;
-			return Next::Error;
-		}
-	}
-	option = spec;
-	return Next::Option;
 }
 
 std::optional<Command> CommandLine::fail(int exitCode, std::string message)
@@ -713,7 +482,7 @@ bool CommandLine::applyOption(const OptionSpec &option, const std::string &value
 		return setOption(OptStats64);
 	default:
 		/* A second command, -h or -v after the command. */
-		fail(2, "invalid option `" + badOption() + "'");
+		fail(2, "invalid option `" + scanner_.currentArgument() + "'");
 		return false;
 	}
 }
@@ -775,7 +544,7 @@ std::optional<Command> CommandLine::parse()
 
 	const OptionSpec *option;
 	std::string value;
-	if (nextOption(option, value) != Next::Option)
+	if (scanner_.next(option, value) != OptionScanner::Step::Option)
 		return tryHelpExit();
 
 	switch (option->tag) {
@@ -816,19 +585,19 @@ std::optional<Command> CommandLine::parse()
 		return tryHelpExit();
 	}
 
-	Next step;
-	while ((step = nextOption(option, value)) == Next::Option)
+	OptionScanner::Step step;
+	while ((step = scanner_.next(option, value)) == OptionScanner::Step::Option)
 		if (!applyOption(*option, value, command))
 			return std::nullopt;
 
-	if (step == Next::Error) {
+	if (step == OptionScanner::Step::Error) {
 		exit_.exitCode = 255;
-		exit_.err = badOption() + ": " + poptMessage(popError_) + "\n";
+		exit_.err = scanner_.currentArgument() + ": " + scanner_.errorText() + "\n";
 		return std::nullopt;
 	}
 
-	if (!leftovers_.empty())
-		return fail(2, "unexpected argument " + leftovers_.front());
+	if (!scanner_.leftovers().empty())
+		return fail(2, "unexpected argument " + scanner_.leftovers().front());
 
 	if (!checkCombinations(command))
 		return std::nullopt;

@@ -12,12 +12,10 @@
 #include <vector>
 
 #include "ipvs/kipvsadm/listing_formatter.h"
+#include "ipvs/kipvsadm/option_scanner.h"
 #include "ipvs/virtual_server.h"
 
 namespace kipvs::ipvsadm {
-
-/* One entry of the option table (command_line.cpp). */
-struct OptionSpec;
 
 struct Command {
 	enum class Kind {
@@ -61,23 +59,14 @@ public:
 	static std::string version();
 
 private:
-	enum class Next { Option, End, Error };
-
-	Next nextOption(const OptionSpec *&option, std::string &value);
 	std::optional<Command> fail(int exitCode, std::string message);
 	bool setOption(unsigned int index);
 	bool applyOption(const OptionSpec &option, const std::string &value, Command &command);
 	bool checkSchedulerFlags(const std::string &value);
 	bool checkCombinations(const Command &command);
-	const std::string &badOption() const;
 
 	std::vector<std::string> args_;
-	size_t next_ = 1;
-	/* The unread rest of a short-option cluster such as "-Ln". */
-	std::string cluster_;
-	bool onlyArguments_ = false; /* after "--" */
-	std::vector<std::string> leftovers_;
-	int popError_ = 0;
+	OptionScanner scanner_; /* reads args_ */
 
 	int command_ = 0;
 	std::string scheduler_; /* -s, for checking -b */
