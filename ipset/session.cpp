@@ -135,30 +135,38 @@ Session::Session(Session &&other) noexcept = default;
 Session &Session::operator=(Session &&other) noexcept = default;
 Session::~Session() = default;
 
+/*
+ * A libipset handle whose handlers record instead of printing and exiting.
+ * The error handlers get &output.error, the printer &output.text: libipset
+ * passes one private pointer to both, so the printer's is set again on the
+ * session after ipset_custom_printf().
+ */
+std::unique_ptr<struct ::ipset, IpsetDeleter> Session::makeHandle(Output &output)
+{
+	std::unique_ptr<struct ::ipset, IpsetDeleter> handle(ipset_init());
+	if (!handle)
+		return handle;
+	ipset_custom_printf(handle.get(), recordCustomError, recordStandardError, collectOutput,
+			    &output.error);
+	struct ipset_session *session = ipset_session(handle.get());
+	ipset_session_print_outfn(session, collectOutput, &output.text);
+	ipset_envopt_set(session, IPSET_ENV_EXIST);
+	return handle;
+}
+
 Result<Session> Session::open()
 {
 	/* Registers the built-in set types once per process (it is idempotent). */
 	ipset_load_types();
 
 	auto output = std::make_unique<Output>();
-	std::unique_ptr<struct ::ipset, IpsetDeleter> handle(ipset_init());
+	auto handle = makeHandle(*output);
 	if (!handle)
 		return Error(ENOMEM, "open ipset session");
 
-	/*
-	 * The error handlers get &output->error, the printer &output->text:
-	 * libipset passes one private pointer to both, so the printer's is
-	 * set again on the session after ipset_custom_printf().
-	 */
-	ipset_custom_printf(handle.get(), recordCustomError, recordStandardError, collectOutput,
-			    &output->error);
-	struct ipset_session *session = ipset_session(handle.get());
-	ipset_session_print_outfn(session, collectOutput, &output->text);
-	ipset_envopt_set(session, IPSET_ENV_EXIST);
-
 	Session opened(std::move(output), std::move(handle));
 	/* IPSET_CMD_NONE only checks the kernel's protocol version. */
-	if (ipset_cmd(session, IPSET_CMD_NONE, 0) < 0)
+	if (ipset_cmd(opened.session(), IPSET_CMD_NONE, 0) < 0)
 		return opened.failure("open ipset session", {});
 	return opened;
 }
@@ -389,8 +397,17 @@ Result<std::string> Session::capture(int command, int mode, const std::string &s
 	int ret = ipset_cmd(s, static_cast<enum ipset_cmd>(command), 0);
 	std::string text = std::move(output_->text);
 	output_->text.clear();
-	if (ret < 0)
-		return failure(command == IPSET_CMD_SAVE ? "save set" : "list sets", set);
+	if (ret < 0) {
+		Error error = failure(command == IPSET_CMD_SAVE ? "save set" : "list sets", set);
+		/*
+		 * A failed dump leaves replies unread on libipset's socket, and
+		 * every later command would read them as its own: start afresh.
+		 */
+		auto fresh = makeHandle(*output_);
+		if (fresh)
+			handle_ = std::move(fresh);
+		return error;
+	}
 	return text;
 }
 
@@ -427,6 +444,9 @@ Result<std::string> Session::save(const std::string &set)
 
 Result<SetEntries> Session::listEntries(const std::string &set)
 {
+	/* A missing set is found without a dump (see capture()). */
+	if (auto header = lookup(set); !header)
+		return header.error().withContext("list set");
 	auto text = save(set);
 	if (!text)
 		return text.error();

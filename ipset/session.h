@@ -33,8 +33,9 @@ struct IpsetDeleter {
  *
  * Idempotency, in one place: the session runs with ipset's "-exist", so
  * creating a set that exists with the same type and options, adding an
- * entry that is present and deleting one that is absent all succeed.
- * destroy(), flush() and swap() of a missing set fail with ENOENT.
+ * entry that is present, deleting one that is absent and destroying a set
+ * that is gone all succeed. flush() and swap() of a missing set, and adding
+ * to or deleting from one, fail with ENOENT.
  *
  * libipset keeps process-global state (its registry of set types, a cache
  * of set names and types, a jmp_buf used while printing), so all Sessions
@@ -55,7 +56,7 @@ public:
 
 	/* Succeeds if the set exists with the same type and options; EEXIST otherwise. */
 	Result<void> create(const SetSpec &spec);
-	/* EBUSY while iptables (or another kernel user) references the set. */
+	/* EBUSY while iptables (or another kernel user) references the set; a missing set is done. */
 	Result<void> destroy(const std::string &set);
 	Result<void> flush(const std::string &set);
 	/* Exchange the contents and types of two sets (both must exist). */
@@ -90,6 +91,7 @@ private:
 
 	Session(std::unique_ptr<Output> output, std::unique_ptr<struct ::ipset, IpsetDeleter> handle);
 
+	static std::unique_ptr<struct ::ipset, IpsetDeleter> makeHandle(Output &output);
 	struct ::ipset_session *session() const;
 	Error failure(const std::string &operation, const std::string &object) const;
 	Result<SetHeader> lookup(const std::string &set);
