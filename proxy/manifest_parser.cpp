@@ -11,7 +11,8 @@
 #include <map>
 #include <utility>
 
-#include <yaml-cpp/yaml.h>
+#include "netlink/address.h"
+#include "proxy/manifest_document.h"
 
 namespace kipvs::proxy {
 
@@ -43,46 +44,40 @@ std::string quote(const std::string &text)
  * A missing key and an explicit null read the same, as in Kubernetes' JSON.
  */
 struct Field {
-	YAML::Node node;
+	const ManifestValue *value; /* nullptr: absent */
 	std::string path;
 
-	bool present() const { return node.IsDefined() && !node.IsNull(); }
-	bool isMap() const { return present() && node.IsMap(); }
-	bool isSequence() const { return present() && node.IsSequence(); }
-	bool isScalar() const { return present() && node.IsScalar(); }
-	size_t size() const { return isSequence() ? node.size() : 0; }
+	bool present() const { return value && value->type != ManifestValue::Type::Null; }
+	bool isMap() const { return present() && value->type == ManifestValue::Type::Map; }
+	bool isSequence() const { return present() && value->type == ManifestValue::Type::Sequence; }
+	bool isScalar() const { return present() && value->type == ManifestValue::Type::Scalar; }
+	/* Quoted "80" is a string to the API server, not a number. */
+	bool isPlainScalar() const { return isScalar() && value->plain; }
+	const std::string &text() const { return value->scalar; }
+	size_t size() const { return isSequence() ? value->items.size() : 0; }
 
 	Field operator[](const std::string &key) const
 	{
-		std::string childPath = path.empty() ? key : path + "." + key;
-		if (!isMap())
-			return { YAML::Node(), childPath };
-		/* yaml-cpp gives an invalid node for a missing key of a const map. */
-		const YAML::Node &map = node;
-		YAML::Node child = map[key];
-		if (!child.IsDefined())
-			return { YAML::Node(), childPath };
-		return { child, childPath };
+		return { present() ? value->find(key) : nullptr, path.empty() ? key : path + "." + key };
 	}
 
 	Field item(size_t index) const
 	{
-		const YAML::Node &sequence = node;
-		return { sequence[index], path + "[" + std::to_string(index) + "]" };
+		return { &value->items[index], path + "[" + std::to_string(index) + "]" };
 	}
 };
 
 /* An optional object must be a map when it is there. */
 Problem checkMap(const Field &field)
 {
-	if (field.present() && !field.node.IsMap())
+	if (field.present() && !field.isMap())
 		return field.path + ": must be an object";
 	return std::nullopt;
 }
 
 Problem checkSequence(const Field &field)
 {
-	if (field.present() && !field.node.IsSequence())
+	if (field.present() && !field.isSequence())
 		return field.path + ": must be a list";
 	return std::nullopt;
 }
@@ -92,9 +87,9 @@ Problem readString(const Field &field, std::string &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	if (!field.node.IsScalar())
+	if (!field.isScalar())
 		return field.path + ": must be a string";
-	out = field.node.Scalar();
+	out = field.text();
 	return std::nullopt;
 }
 
@@ -106,14 +101,14 @@ Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	const std::string text = field.node.IsScalar() ? field.node.Scalar() : std::string();
+	const std::string text = field.isScalar() ? field.text() : std::string();
 	int64_t value = 0;
 	const char *begin = text.data(), *end = text.data() + text.size();
 	auto [last, ec] = std::from_chars(begin, end, value);
-	if (!field.node.IsScalar() || field.node.Tag() == "!" || text.empty() ||
+	if (!field.isPlainScalar() || text.empty() ||
 	    ec == std::errc::invalid_argument || last != end)
 		return field.path + ": " +
-		       (field.node.IsScalar() ? quote(text) + " is not an integer"
+		       (field.isScalar() ? quote(text) + " is not an integer"
 					      : std::string("must be an integer"));
 	if (ec == std::errc::result_out_of_range || value < min || value > max)
 		return field.path + ": " + text + " is out of range " +
@@ -134,7 +129,7 @@ Problem readPort(const Field &field, uint16_t &out)
 /* 0 is "none" for nodePort and healthCheckNodePort. */
 Problem readOptionalPort(const Field &field, uint16_t &out)
 {
-	if (field.isScalar() && field.node.Scalar() == "0" && field.node.Tag() != "!") {
+	if (field.isPlainScalar() && field.text() == "0") {
 		out = 0;
 		return std::nullopt;
 	}
@@ -146,8 +141,8 @@ Problem readBool(const Field &field, bool &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	const std::string text = field.node.IsScalar() ? field.node.Scalar() : std::string();
-	const bool plain = field.node.IsScalar() && field.node.Tag() != "!";
+	const std::string text = field.isScalar() ? field.text() : std::string();
+	const bool plain = field.isPlainScalar();
 	if (plain && (text == "true" || text == "True" || text == "TRUE")) {
 		out = true;
 		return std::nullopt;
@@ -156,7 +151,7 @@ Problem readBool(const Field &field, bool &out)
 		out = false;
 		return std::nullopt;
 	}
-	return field.path + ": " + (field.node.IsScalar() ? quote(text) : std::string("value")) +
+	return field.path + ": " + (field.isScalar() ? quote(text) : std::string("value")) +
 	       " is not true or false";
 }
 
@@ -223,10 +218,9 @@ Problem readStringMap(const Field &field, std::map<std::string, std::string> &ou
 		return problem;
 	if (!field.present())
 		return std::nullopt;
-	for (const auto &entry : field.node) {
-		const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+	for (const auto &[key, member] : field.value->members) {
 		std::string value;
-		if (auto problem = readString({ entry.second, field.path + "." + key }, value))
+		if (auto problem = readString({ &member, field.path + "." + key }, value))
 			return problem;
 		out[key] = value;
 	}
@@ -299,7 +293,7 @@ void Parser::parseDocument(const Field &root, const std::string &where, const Ty
 {
 	if (!root.present())
 		return; /* an empty document, e.g. after a trailing "---" */
-	if (!root.node.IsMap()) {
+	if (!root.isMap()) {
 		error(where, "not an object");
 		return;
 	}
@@ -418,7 +412,7 @@ void Parser::parseList(const Field &root, const std::string &where, const TypeMe
 		return;
 	}
 	for (size_t i = 0; i < items.size(); i++)
-		parseDocument({ items.item(i).node, {} }, where + " " + items.item(i).path,
+		parseDocument({ items.item(i).value, {} }, where + " " + items.item(i).path,
 			      itemDefaults);
 }
 
@@ -811,30 +805,22 @@ Problem Parser::parseNode(const Field &root, Node &node)
 ManifestFile parseManifest(std::string_view text, const std::string &fileName)
 {
 	ManifestFile out;
-	std::vector<YAML::Node> documents;
-	try {
-		documents = YAML::LoadAll(std::string(text));
-	} catch (const YAML::Exception &e) {
-		std::string reason = e.msg;
-		if (!e.mark.is_null())
-			reason = "line " + std::to_string(e.mark.line + 1) + ", column " +
-				 std::to_string(e.mark.column + 1) + ": " + e.msg;
-		out.syntaxError = ManifestProblem{ fileName, {}, reason };
-		return out;
-	} catch (const std::exception &e) {
-		out.syntaxError = ManifestProblem{ fileName, {}, e.what() };
-		return out;
-	}
-
 	Parser parser(fileName, out);
-	for (size_t i = 0; i < documents.size(); i++) {
-		const std::string where = "document " + std::to_string(i + 1);
-		/* yaml-cpp throws on surprises the checks above missed; keep them per object. */
+	size_t index = 0;
+	auto syntaxError = readManifestDocuments(text, [&](const ManifestValue &document) {
+		const std::string where = "document " + std::to_string(++index);
+		/* Nothing below should throw; if it does, it costs one object. */
 		try {
-			parser.parseDocument({ documents[i], {} }, where, {});
+			parser.parseDocument({ &document, {} }, where, {});
 		} catch (const std::exception &e) {
 			out.errors.push_back({ fileName, where, e.what() });
 		}
+	});
+	if (syntaxError) {
+		/* All or nothing: what came before the error is dropped too. */
+		ManifestFile failed;
+		failed.syntaxError = ManifestProblem{ fileName, {}, *syntaxError };
+		return failed;
 	}
 	return out;
 }
