@@ -584,3 +584,63 @@ TEST_CASE("each invalid object is reported with file, object and reason, and ski
 		CHECK(file.nodes.empty());
 	}
 }
+
+TEST_CASE("JSON's escapes, and JSON the strict reader refuses", "[manifest]")
+{
+	ManifestFile file = parseManifest(
+		R"({ "apiVersion": "v1", "kind": "Node",
+		     "metadata": { "name": "n1", "labels": { "a": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \t" } },
+		     "status": { "addresses": [ { "type": "InternalIP", "address": "10.0.0.1" } ] } })",
+		"escapes.json");
+	REQUIRE(file.parsed());
+	REQUIRE(file.nodes.size() == 1);
+	CHECK(file.nodes[0].labels.at("a") == "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" \\ / \t");
+	CHECK(file.nodes[0].addresses == std::vector<IpAddress>{ ip("10.0.0.1") });
+
+	/* A quoted number is a string, in JSON as in YAML. */
+	file = parseManifest(R"({ "apiVersion": "v1", "kind": "Service", "metadata": { "name": "s" },
+				  "spec": { "ports": [ { "port": "80" } ] } })",
+			     "quoted.json");
+	CHECK(messages(file.errors) ==
+	      std::vector<std::string>{ "quoted.json: Service default/s: spec.ports[0].port: \"80\" is not an integer" });
+
+	/* Not JSON, but YAML flow style: yaml-cpp reads it. */
+	file = parseManifest("{ apiVersion: v1, kind: Node, metadata: { name: n2 } }", "flow.json");
+	REQUIRE(file.nodes.size() == 1);
+	CHECK(file.nodes[0].name.name == "n2");
+
+	/* Neither: yaml-cpp says where. */
+	file = parseManifest("{ \"kind\": \"Node\",\n  \"metadata\": { \"name\": \"n3\" }\n", "open.json");
+	REQUIRE_FALSE(file.parsed());
+	CHECK_THAT(file.syntaxError->message(), Catch::StartsWith("open.json: line "));
+}
+
+TEST_CASE("YAML anchors and aliases", "[manifest]")
+{
+	ManifestFile file = parseManifest(R"(
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels: &labels { app: web }
+  annotations: *labels
+spec:
+  clusterIP: 10.96.0.1
+  ports:
+  - &http { name: http, port: 80 }
+  - { name: alt, port: 8080 }
+)",
+					  "anchors.yaml");
+	REQUIRE(file.services.size() == 1);
+	CHECK(file.services[0].labels == Labels{ { "app", "web" } });
+	CHECK(file.services[0].ports.size() == 2);
+}
+
+TEST_CASE("a syntax error late in a file drops the whole file", "[manifest]")
+{
+	ManifestFile file = parseManifest(std::string(kGoodService) + kGoodService + "---\n: : :\n  - [\n",
+					  "late.yaml");
+	REQUIRE_FALSE(file.parsed());
+	CHECK(file.services.empty());
+	CHECK(file.errors.empty());
+}
