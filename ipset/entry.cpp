@@ -296,6 +296,23 @@ std::optional<std::string> Entry::problem() const
 	return std::nullopt;
 }
 
+namespace {
+
+bool sameAddress(const IpAddress &a, const IpAddress &b)
+{
+	/* IpAddress zero-fills the bytes a family does not use. */
+	return a.family() == b.family() && std::memcmp(a.data(), b.data(), 16) == 0;
+}
+
+} /* namespace */
+
+bool Entry::operator==(const Entry &other) const
+{
+	return type_ == other.type_ && protocol_ == other.protocol_ && cidr_ == other.cidr_ &&
+	       port_ == other.port_ && sameAddress(address_, other.address_) &&
+	       sameAddress(address2_, other.address2_);
+}
+
 std::string Entry::toString() const
 {
 	auto netText = [this](const IpAddress &address) {
@@ -333,24 +350,33 @@ std::string Entry::toString() const
 
 size_t std::hash<kipvs::ipset::Entry>::operator()(const kipvs::ipset::Entry &entry) const noexcept
 {
-	/* FNV-1a over every field that takes part in equality. */
-	size_t value = 1469598103934665603ull;
-	auto mix = [&value](const uint8_t *data, size_t size) {
-		for (size_t i = 0; i < size; i++)
-			value = (value ^ data[i]) * 1099511628211ull;
+	/*
+	 * Whole words through a multiply-xorshift mix: diffs hash every entry
+	 * of 50,000-entry sets, so this is on the hot path. Unused address
+	 * bytes are zero (IpAddress zero-fills), as equality also sees them.
+	 */
+	auto mix = [](uint64_t value, uint64_t word) {
+		value = (value ^ word) * 0xbf58476d1ce4e5b9ull;
+		return value ^ (value >> 31);
 	};
-	uint8_t head[6] = {
-		static_cast<uint8_t>(entry.type()),
-		static_cast<uint8_t>(entry.protocol()),
-		entry.cidr(),
-		static_cast<uint8_t>(entry.portNumber() >> 8),
-		static_cast<uint8_t>(entry.portNumber() & 0xff),
-		static_cast<uint8_t>(entry.family()),
+	auto words = [&mix](uint64_t value, const kipvs::IpAddress &address) {
+		uint64_t half[2];
+		std::memcpy(half, address.data(), sizeof(half));
+		return mix(mix(value, half[0]), half[1]);
 	};
-	mix(head, sizeof(head));
-	if (entry.address().valid())
-		mix(entry.address().data(), entry.address().size());
-	if (entry.address2().valid())
-		mix(entry.address2().data(), entry.address2().size());
-	return value;
+	uint64_t head = static_cast<uint64_t>(entry.type()) |
+			static_cast<uint64_t>(entry.protocol()) << 8 |
+			static_cast<uint64_t>(entry.cidr()) << 16 |
+			static_cast<uint64_t>(entry.portNumber()) << 24 |
+			static_cast<uint64_t>(entry.family()) << 40;
+	uint64_t value = mix(0x9e3779b97f4a7c15ull, head);
+	value = words(value, entry.address());
+	value = words(value, entry.address2());
+	/* A full finaliser: tables index by the low bits. */
+	value ^= value >> 33;
+	value *= 0xff51afd7ed558ccdull;
+	value ^= value >> 33;
+	value *= 0xc4ceb9fe1a85ec53ull;
+	value ^= value >> 33;
+	return static_cast<size_t>(value);
 }

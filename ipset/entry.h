@@ -85,7 +85,8 @@ public:
 	/* Exactly as `ipset save` prints the entry. */
 	std::string toString() const;
 
-	bool operator==(const Entry &other) const = default;
+	/* Field by field, addresses as 16-byte blocks: diffs call it per entry. */
+	bool operator==(const Entry &other) const;
 	auto operator<=>(const Entry &other) const = default;
 
 private:
