@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Adapters from the reconciler's tables to ipvs/, netlink/, ipset/ and iptables.
+ */
+#include "proxy/kernel_adapters.h"
+
+#include <cerrno>
+#include <sstream>
+
+#include "proxy/command.h"
+#include "proxy/iptables_rules.h"
+#include "proxy/state_file.h"
+
+namespace kipvs::proxy {
+
+/* ---- IPVS ---------------------------------------------------------------- */
+
+Result<std::vector<IpvsEntry>> KernelIpvsTable::readServers()
+{
+	auto all = client_.listAll();
+	if (!all)
+		return all.error();
+	std::vector<IpvsEntry> entries;
+	entries.reserve(all->size());
+	for (auto &item : *all)
+		entries.push_back({ std::move(item.service), std::move(item.destinations) });
+	return entries;
+}
+
+Result<std::vector<ipvs::RealServer>> KernelIpvsTable::readDestinations(const ipvs::ServiceKey &key)
+{
+	return client_.listRealServers(key);
+}
+
+std::vector<Result<void>> KernelIpvsTable::apply(const std::vector<IpvsChange> &changes)
+{
+	using Op = IpvsChange::Op;
+	std::vector<ipvs::Change> batch;
+	batch.reserve(changes.size());
+	for (const IpvsChange &change : changes) {
+		const ipvs::ServiceKey &key = change.server.key;
+		switch (change.op) {
+		case Op::AddService:
+			batch.push_back(ipvs::Change::addVirtualServer(change.server));
+			break;
+		case Op::UpdateService:
+			batch.push_back(ipvs::Change::updateVirtualServer(change.server));
+			break;
+		case Op::DeleteService:
+			batch.push_back(ipvs::Change::deleteVirtualServer(key));
+			break;
+		case Op::AddDestination:
+			batch.push_back(ipvs::Change::addRealServer(key, change.destination));
+			break;
+		case Op::UpdateDestination:
+			batch.push_back(ipvs::Change::updateRealServer(key, change.destination));
+			break;
+		case Op::DeleteDestination:
+			batch.push_back(ipvs::Change::deleteRealServer(key, change.destination));
+			break;
+		}
+	}
+	return client_.applyBatch(batch);
+}
+
+/* ---- kube-ipvs0 ------------------------------------------------------------ */
+
+Result<void> KernelAddressTable::ensureLink()
+{
+	auto link = netlink::DummyLink::ensure(linkName_);
+	if (!link)
+		return link.error();
+	link_.emplace(std::move(*link));
+	return {};
+}
+
+Result<std::set<IpAddress>> KernelAddressTable::readAddresses()
+{
+	if (!link_) {
+		auto link = netlink::DummyLink::find(linkName_);
+		if (!link) {
+			/* No link yet: nothing bound. */
+			if (link.error().code() == ENODEV)
+				return std::set<IpAddress>{};
+			return link.error();
+		}
+		link_.emplace(std::move(*link));
+	}
+	auto addresses = link_->addresses();
+	if (!addresses)
+		return addresses.error();
+	return std::set<IpAddress>(addresses->begin(), addresses->end());
+}
+
+std::vector<Result<void>> KernelAddressTable::apply(const std::vector<IpAddress> &add,
+						    const std::vector<IpAddress> &remove)
+{
+	std::vector<Result<void>> results;
+	if (!link_) {
+		if (auto linked = ensureLink(); !linked) {
+			results.assign(add.size() + remove.size(), linked.error());
+			return results;
+		}
+	}
+	results = link_->addAddresses(add);
+	/* Already there, or already gone: the state asked for is reached. */
+	for (auto &result : results)
+		if (!result && result.error().code() == EEXIST)
+			result = {};
+	auto removed = link_->deleteAddresses(remove);
+	for (auto &result : removed) {
+		if (!result && result.error().code() == EADDRNOTAVAIL)
+			result = {};
+		results.push_back(std::move(result));
+	}
+	return results;
+}
+
+/* ---- ipsets -------------------------------------------------------------- */
+
+Result<void> KernelSetTable::ensureSets(const std::vector<SetSpec> &specs)
+{
+	for (const SetSpec &spec : specs) {
+		auto type = ipset::parseSetType(spec.type);
+		if (!type)
+			return Error(EINVAL, "create set", spec.name + " of unknown type " + spec.type);
+		ipset::SetSpec kernelSpec;
+		kernelSpec.name = spec.name;
+		kernelSpec.type = *type;
+		kernelSpec.family = spec.family;
+		if (auto created = session_.create(kernelSpec); !created)
+			return created.error();
+		types_[spec.name] = *type;
+	}
+	return {};
+}
+
+Result<std::map<std::string, std::set<std::string>>>
+KernelSetTable::readSets(const std::vector<std::string> &names)
+{
+	auto present = session_.listSetNames();
+	if (!present)
+		return present.error();
+	std::set<std::string> existing(present->begin(), present->end());
+
+	std::map<std::string, std::set<std::string>> result;
+	for (const std::string &name : names) {
+		if (!existing.count(name))
+			continue;
+		auto entries = session_.listEntries(name);
+		if (!entries)
+			return entries.error();
+		types_[name] = entries->type;
+		auto &texts = result[name];
+		for (const ipset::Entry &entry : entries->entries)
+			texts.insert(entry.toString());
+	}
+	return result;
+}
+
+std::vector<Result<void>> KernelSetTable::apply(const std::vector<SetChange> &changes)
+{
+	std::map<std::string, ipset::SetDiff> diffs;
+	std::vector<Result<void>> results(changes.size());
+	for (size_t i = 0; i < changes.size(); i++) {
+		const SetChange &change = changes[i];
+		auto type = types_.find(change.set);
+		if (type == types_.end()) {
+			results[i] = Error(ENOENT, "change set", change.set);
+			continue;
+		}
+		auto entry = ipset::Entry::parse(type->second, change.entry);
+		if (!entry) {
+			results[i] = entry.error().withObject(change.set + " " + change.entry);
+			continue;
+		}
+		ipset::SetDiff &diff = diffs[change.set];
+		diff.set = change.set;
+		diff.type = type->second;
+		(change.add ? diff.toAdd : diff.toDelete).push_back(std::move(*entry));
+	}
+
+	std::vector<ipset::SetDiff> batch;
+	for (auto &[name, diff] : diffs)
+		batch.push_back(std::move(diff));
+	auto applied = session_.apply(batch);
+	if (applied)
+		return results;
+
+	/*
+	 * The batch stopped at an entry the kernel refused; what came before it
+	 * is applied. Read the sets back to tell each change's fate.
+	 */
+	std::vector<std::string> names;
+	for (const auto &[name, diff] : diffs)
+		names.push_back(name);
+	auto now = readSets(names);
+	for (size_t i = 0; i < changes.size(); i++) {
+		if (!results[i])
+			continue;
+		const SetChange &change = changes[i];
+		bool present = now && (*now)[change.set].count(change.entry);
+		if (!now || present != change.add)
+			results[i] = applied.error();
+	}
+	return results;
+}
+
+/* ---- iptables ------------------------------------------------------------ */
+
+namespace {
+
+const char *tool(int family, const char *name)
+{
+	static const std::map<std::string, std::pair<const char *, const char *>> tools = {
+		{ "restore", { "iptables-restore", "ip6tables-restore" } },
+		{ "save", { "iptables-save", "ip6tables-save" } },
+		{ "iptables", { "iptables", "ip6tables" } },
+	};
+	const auto &pair = tools.at(name);
+	return family == AF_INET6 ? pair.second : pair.first;
+}
+
+} /* namespace */
+
+Result<std::string> KernelRuleTable::fingerprint(int family)
+{
+	std::string lines;
+	for (const char *table : { "nat", "filter" }) {
+		auto saved = runCommand({ tool(family, "save"), "-t", table });
+		if (!saved)
+			return saved.error();
+		std::istringstream in(*saved);
+		std::string line;
+		while (std::getline(in, line)) {
+			if (line.find("KUBE-") == std::string::npos)
+				continue;
+			/* Counters change with traffic; the rules do not. */
+			if (line[0] == ':')
+				line = line.substr(0, line.find(' '));
+			lines += std::string(table) + " " + line + "\n";
+		}
+	}
+	return stableHash(lines);
+}
+
+Result<void> KernelRuleTable::restore(int family, const std::string &ruleset)
+{
+	auto restored = runCommand({ tool(family, "restore"), "--noflush", "-w", "5" }, ruleset);
+	if (!restored)
+		return restored.error().withContext("write kipvs's chains");
+	for (const JumpRule &jump : jumpRules()) {
+		std::vector<std::string> rule = { "-m", "comment", "--comment", jump.comment,
+						  "-j", jump.to };
+		std::vector<std::string> check = { tool(family, "iptables"), "-w", "5", "-t",
+						   jump.table, "-C", jump.from };
+		check.insert(check.end(), rule.begin(), rule.end());
+		if (runCommand(check))
+			continue;
+		std::vector<std::string> insert = { tool(family, "iptables"), "-w", "5", "-t",
+						    jump.table, "-I", jump.from, "1" };
+		insert.insert(insert.end(), rule.begin(), rule.end());
+		if (auto inserted = runCommand(insert); !inserted)
+			return inserted.error().withContext(std::string("insert the jump from ") +
+							    jump.from + " to " + jump.to);
+	}
+	return {};
+}
+
+/* ---- all of them ----------------------------------------------------------- */
+
+Result<KernelBackend> KernelBackend::open()
+{
+	auto client = ipvs::Client::open();
+	if (!client)
+		return client.error();
+	auto session = ipset::Session::open();
+	if (!session)
+		return session.error();
+	KernelBackend backend;
+	backend.ipvs = std::make_unique<KernelIpvsTable>(std::move(*client));
+	backend.addresses = std::make_unique<KernelAddressTable>();
+	backend.sets = std::make_unique<KernelSetTable>(std::move(*session));
+	backend.rules = std::make_unique<KernelRuleTable>();
+	return backend;
+}
+
+} /* namespace kipvs::proxy */

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kipvs-proxy: a drop-in for kube-proxy --proxy-mode=ipvs.
+ */
+#include <cstdio>
+
+#include "proxy/config.h"
+#include "proxy/daemon.h"
+
+int main(int argc, char **argv)
+{
+	auto config = kipvs::proxy::parseFlags(argc, argv);
+	if (!config) {
+		std::fprintf(stderr, "kipvs-proxy: %s\n", config.error().message().c_str());
+		std::fprintf(stderr, "Run 'kipvs-proxy --help' for the flags.\n");
+		return 2;
+	}
+	if (config->help) {
+		std::fputs(kipvs::proxy::flagsHelp("kipvs-proxy").c_str(), stdout);
+		return 0;
+	}
+	if (config->version) {
+		std::printf("kipvs-proxy %s\n", KIPVS_VERSION);
+		return 0;
+	}
+	return kipvs::proxy::runDaemon(*config);
+}
