@@ -45,7 +45,16 @@ std::string quote(const std::string &text)
  */
 struct Field {
 	const ManifestValue *value; /* nullptr: absent */
-	std::string path;
+	/*
+	 * Where it is, kept as links so that the path string is only built
+	 * for a message. A Field never outlives its parent: both live on the
+	 * stack of one check.
+	 */
+	const Field *parent = nullptr;
+	std::string_view key = {};
+	size_t index = kNoIndex;
+
+	static constexpr size_t kNoIndex = static_cast<size_t>(-1);
 
 	bool present() const { return value && value->type != ManifestValue::Type::Null; }
 	bool isMap() const { return present() && value->type == ManifestValue::Type::Map; }
@@ -56,14 +65,23 @@ struct Field {
 	const std::string &text() const { return value->scalar; }
 	size_t size() const { return isSequence() ? value->items.size() : 0; }
 
-	Field operator[](const std::string &key) const
+	/* Keys are literals or the document's own strings: both outlive the Field. */
+	Field operator[](std::string_view name) const
 	{
-		return { present() ? value->find(key) : nullptr, path.empty() ? key : path + "." + key };
+		return { present() ? value->find(name) : nullptr, this, name };
 	}
 
-	Field item(size_t index) const
+	Field item(size_t i) const { return { &value->items[i], this, {}, i }; }
+
+	/* "spec.ports[1].port" */
+	std::string path() const
 	{
-		return { &value->items[index], path + "[" + std::to_string(index) + "]" };
+		std::string text = parent ? parent->path() : std::string();
+		if (index != kNoIndex)
+			return text + "[" + std::to_string(index) + "]";
+		if (key.empty())
+			return text;
+		return text.empty() ? std::string(key) : text + "." + std::string(key);
 	}
 };
 
@@ -71,14 +89,14 @@ struct Field {
 Problem checkMap(const Field &field)
 {
 	if (field.present() && !field.isMap())
-		return field.path + ": must be an object";
+		return field.path() + ": must be an object";
 	return std::nullopt;
 }
 
 Problem checkSequence(const Field &field)
 {
 	if (field.present() && !field.isSequence())
-		return field.path + ": must be a list";
+		return field.path() + ": must be a list";
 	return std::nullopt;
 }
 
@@ -88,7 +106,7 @@ Problem readString(const Field &field, std::string &out)
 	if (!field.present())
 		return std::nullopt;
 	if (!field.isScalar())
-		return field.path + ": must be a string";
+		return field.path() + ": must be a string";
 	out = field.text();
 	return std::nullopt;
 }
@@ -107,11 +125,11 @@ Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
 	auto [last, ec] = std::from_chars(begin, end, value);
 	if (!field.isPlainScalar() || text.empty() ||
 	    ec == std::errc::invalid_argument || last != end)
-		return field.path + ": " +
+		return field.path() + ": " +
 		       (field.isScalar() ? quote(text) + " is not an integer"
 					      : std::string("must be an integer"));
 	if (ec == std::errc::result_out_of_range || value < min || value > max)
-		return field.path + ": " + text + " is out of range " +
+		return field.path() + ": " + text + " is out of range " +
 		       std::to_string(min) + "-" + std::to_string(max);
 	out = value;
 	return std::nullopt;
@@ -151,7 +169,7 @@ Problem readBool(const Field &field, bool &out)
 		out = false;
 		return std::nullopt;
 	}
-	return field.path + ": " + (field.isScalar() ? quote(text) : std::string("value")) +
+	return field.path() + ": " + (field.isScalar() ? quote(text) : std::string("value")) +
 	       " is not true or false";
 }
 
@@ -163,9 +181,9 @@ Problem readAddress(const Field &field, int family, IpAddress &out)
 		return problem;
 	auto address = IpAddress::parse(text);
 	if (!address)
-		return field.path + ": " + quote(text) + " is not an IP address";
+		return field.path() + ": " + quote(text) + " is not an IP address";
 	if (family != AF_UNSPEC && address->family() != family)
-		return field.path + ": " + quote(text) + " is not an " +
+		return field.path() + ": " + quote(text) + " is not an " +
 		       (family == AF_INET ? "IPv4" : "IPv6") + " address";
 	out = *address;
 	return std::nullopt;
@@ -190,7 +208,7 @@ Problem readEnum(const Field &field, const std::vector<std::pair<const char *, T
 	for (size_t i = 0; i < words.size(); i++)
 		choices += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") +
 			   std::string(words[i].first);
-	return field.path + ": " + quote(text) + " is not " + choices;
+	return field.path() + ": " + quote(text) + " is not " + choices;
 }
 
 Problem readProtocol(const Field &field, ipvs::Protocol &out)
@@ -220,7 +238,7 @@ Problem readStringMap(const Field &field, std::map<std::string, std::string> &ou
 		return std::nullopt;
 	for (const auto &[key, member] : field.value->members) {
 		std::string value;
-		if (auto problem = readString({ &member, field.path + "." + key }, value))
+		if (auto problem = readString({ &member, &field, key }, value))
 			return problem;
 		out[key] = value;
 	}
@@ -412,7 +430,7 @@ void Parser::parseList(const Field &root, const std::string &where, const TypeMe
 		return;
 	}
 	for (size_t i = 0; i < items.size(); i++)
-		parseDocument({ items.item(i).value, {} }, where + " " + items.item(i).path,
+		parseDocument({ items.item(i).value }, where + " " + items.item(i).path(),
 			      itemDefaults);
 }
 
@@ -483,8 +501,8 @@ Problem Parser::parseClusterIPs(const Field &spec, std::vector<IpAddress> &out)
 		texts.emplace_back(text, multiple.item(i));
 	}
 	if (!texts.empty() && !first.empty() && texts[0].first != first)
-		return single.path + ": " + quote(first) + " differs from " +
-		       texts[0].second.path + " " + quote(texts[0].first);
+		return single.path() + ": " + quote(first) + " differs from " +
+		       texts[0].second.path() + " " + quote(texts[0].first);
 	if (texts.empty() && !first.empty())
 		texts.emplace_back(first, single);
 
@@ -493,11 +511,11 @@ Problem Parser::parseClusterIPs(const Field &spec, std::vector<IpAddress> &out)
 	/* Headless: a Service without a virtual IP. */
 	if (texts[0].first == "None") {
 		if (texts.size() > 1)
-			return multiple.path + ": \"None\" must be the only entry";
+			return multiple.path() + ": \"None\" must be the only entry";
 		return std::nullopt;
 	}
 	if (texts.size() > 2)
-		return multiple.path + ": at most 2 addresses, one per family";
+		return multiple.path() + ": at most 2 addresses, one per family";
 	for (const auto &[text, field] : texts) {
 		IpAddress address;
 		if (auto problem = readAddress(field, AF_UNSPEC, address))
@@ -505,7 +523,7 @@ Problem Parser::parseClusterIPs(const Field &spec, std::vector<IpAddress> &out)
 		out.push_back(address);
 	}
 	if (out.size() == 2 && out[0].family() == out[1].family())
-		return multiple.path + ": two addresses of the same family (dual-stack needs one of each)";
+		return multiple.path() + ": two addresses of the same family (dual-stack needs one of each)";
 	return std::nullopt;
 }
 
@@ -516,14 +534,14 @@ Problem Parser::parseServicePorts(const Field &ports, std::vector<ServicePort> &
 	for (size_t i = 0; i < ports.size(); i++) {
 		Field field = ports.item(i);
 		if (!field.isMap())
-			return field.path + ": must be an object";
+			return field.path() + ": must be an object";
 		ServicePort port;
 		if (auto problem = readString(field["name"], port.name))
 			return problem;
 		if (auto problem = readProtocol(field["protocol"], port.protocol))
 			return problem;
 		if (!field["port"].present())
-			return field["port"].path + " is missing";
+			return field["port"].path() + " is missing";
 		if (auto problem = readPort(field["port"], port.port))
 			return problem;
 		if (auto problem = readOptionalPort(field["nodePort"], port.nodePort))
@@ -531,14 +549,14 @@ Problem Parser::parseServicePorts(const Field &ports, std::vector<ServicePort> &
 
 		/* The API server's rules; without them virtual servers would collide. */
 		if (port.name.empty() && ports.size() > 1)
-			return field["name"].path + " is missing (required when a Service has several ports)";
+			return field["name"].path() + " is missing (required when a Service has several ports)";
 		for (size_t j = 0; j < out.size(); j++) {
 			if (!port.name.empty() && out[j].name == port.name)
-				return field["name"].path + ": " + quote(port.name) + " is also the name of " +
-				       ports.item(j).path;
+				return field["name"].path() + ": " + quote(port.name) + " is also the name of " +
+				       ports.item(j).path();
 			if (out[j].protocol == port.protocol && out[j].port == port.port)
-				return field.path + ": " + ipvs::protocolName(port.protocol) + " port " +
-				       std::to_string(port.port) + " is also " + ports.item(j).path;
+				return field.path() + ": " + ipvs::protocolName(port.protocol) + " port " +
+				       std::to_string(port.port) + " is also " + ports.item(j).path();
 		}
 		out.push_back(port);
 	}
@@ -587,7 +605,7 @@ Problem Parser::parseService(const Field &root, Service &service)
 		std::string trimmed = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
 		auto prefix = IpPrefix::parse(trimmed);
 		if (!prefix || trimmed.find('/') == std::string::npos)
-			return ranges.item(i).path + ": " + quote(text) + " is not a CIDR";
+			return ranges.item(i).path() + ": " + quote(text) + " is not a CIDR";
 		service.loadBalancerSourceRanges.push_back(*prefix);
 	}
 
@@ -651,13 +669,13 @@ Problem Parser::parseService(const Field &root, Service &service)
 Problem Parser::parseEndpoint(const Field &field, int family, Endpoint &endpoint)
 {
 	if (!field.isMap())
-		return field.path + ": must be an object";
+		return field.path() + ": must be an object";
 
 	Field addresses = field["addresses"];
 	if (auto problem = checkSequence(addresses))
 		return problem;
 	if (addresses.size() == 0)
-		return addresses.path + " is missing";
+		return addresses.path() + " is missing";
 	/* kube-proxy uses the first; the others must still be valid. */
 	for (size_t i = 0; i < addresses.size(); i++) {
 		IpAddress address;
@@ -697,7 +715,7 @@ Problem Parser::parseEndpoint(const Field &field, int family, Endpoint &endpoint
 		if (auto problem = readString(zone["name"], name))
 			return problem;
 		if (name.empty())
-			return zone["name"].path + " is missing";
+			return zone["name"].path() + " is missing";
 		endpoint.zoneHints.push_back(name);
 	}
 	return std::nullopt;
@@ -731,7 +749,7 @@ Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std:
 	for (size_t i = 0; i < ports.size(); i++) {
 		Field field = ports.item(i);
 		if (!field.isMap())
-			return field.path + ": must be an object";
+			return field.path() + ": must be an object";
 		EndpointPort port;
 		if (auto problem = readString(field["name"], port.name))
 			return problem;
@@ -740,7 +758,7 @@ Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std:
 		/* An unset port means "all ports", which kube-proxy ignores too. */
 		if (!field["port"].present()) {
 			note(std::string("EndpointSlice ") + slice.name.toString(),
-			     field["port"].path + " is missing; that port is ignored");
+			     field["port"].path() + " is missing; that port is ignored");
 			continue;
 		}
 		if (auto problem = readPort(field["port"], port.port))
@@ -780,7 +798,7 @@ Problem Parser::parseNode(const Field &root, Node &node)
 			continue;
 		IpAddress address;
 		if (!entry["address"].present())
-			return entry["address"].path + " is missing";
+			return entry["address"].path() + " is missing";
 		if (auto problem = readAddress(entry["address"], AF_UNSPEC, address))
 			return problem;
 		node.addresses.push_back(address);
@@ -811,7 +829,7 @@ ManifestFile parseManifest(std::string_view text, const std::string &fileName)
 		const std::string where = "document " + std::to_string(++index);
 		/* Nothing below should throw; if it does, it costs one object. */
 		try {
-			parser.parseDocument({ &document, {} }, where, {});
+			parser.parseDocument({ &document }, where, {});
 		} catch (const std::exception &e) {
 			out.errors.push_back({ fileName, where, e.what() });
 		}
