@@ -16,8 +16,8 @@ namespace {
 
 /*
  * The kernel prints IPv4 addresses as 8 hex digits and IPv6 ones in full;
- * ipvsadm decides the family from the client address and reads the other
- * two the same way.
+ * ipvsadm decides the family from the client address (for the client and
+ * virtual address) and from the destination address itself.
  */
 IpAddress parseAddress(int family, const char *text)
 {
@@ -60,7 +60,10 @@ bool ConnectionTable::printEntry(const char *line, Output &out)
 	std::string c = resolver_.addressPort(family, parseAddress(family, client), clientPort, proto);
 	std::string v = resolver_.addressPort(family, parseAddress(family, virtualAddress),
 					      virtualPort, proto);
-	std::string d = resolver_.addressPort(family, parseAddress(family, destination),
+	/* A tunnel can take IPv4 clients to an IPv6 real server: its own family. */
+	int destinationFamily = inet_pton(AF_INET6, destination, &probe) > 0 ? AF_INET6 : AF_INET;
+	std::string d = resolver_.addressPort(destinationFamily,
+					      parseAddress(destinationFamily, destination),
 					      destinationPort, proto);
 
 	char expire[16];
