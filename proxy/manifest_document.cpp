@@ -204,9 +204,12 @@ private:
 			if (!literal(":"))
 				return false;
 			skipSpace();
-			if (!value(member, depth + 1))
+			bool deferred = depth == 0 && key == "items" && pos_ < text_.size() &&
+					text_[pos_] == '[';
+			if (!(deferred ? deferredArray(member) : value(member, depth + 1)))
 				return false;
-			out.members.emplace_back(std::move(key), std::move(member));
+			if (building_)
+				out.members.emplace_back(std::move(key), std::move(member));
 			skipSpace();
 			if (literal("}"))
 				return true;
@@ -227,6 +230,40 @@ private:
 			skipSpace();
 			if (!value(item, depth + 1))
 				return false;
+			if (building_)
+				out.items.push_back(std::move(item));
+			skipSpace();
+			if (literal("]"))
+				return true;
+			if (!literal(","))
+				return false;
+		}
+	}
+
+	/*
+	 * A top-level List's items, checked but kept as text: each is read
+	 * into a tree only when its turn comes, so a List of 10,000 objects
+	 * never has all their trees at once.
+	 */
+	bool deferredArray(ManifestValue &out)
+	{
+		out.type = ManifestValue::Type::Sequence;
+		pos_++;
+		skipSpace();
+		if (literal("]"))
+			return true;
+		for (;;) {
+			skipSpace();
+			size_t start = pos_;
+			ManifestValue scratch;
+			building_ = false;
+			bool ok = value(scratch, 2);
+			building_ = true;
+			if (!ok)
+				return false;
+			ManifestValue item;
+			item.type = ManifestValue::Type::Json;
+			item.json = text_.substr(start, pos_ - start);
 			out.items.push_back(std::move(item));
 			skipSpace();
 			if (literal("]"))
@@ -306,15 +343,21 @@ private:
 		for (;;) {
 			if (pos_ >= text_.size())
 				return false;
+			/* Copy the run up to the next quote or escape in one go. */
+			size_t run = pos_;
+			while (run < text_.size() && text_[run] != '"' && text_[run] != '\\' &&
+			       static_cast<unsigned char>(text_[run]) >= 0x20)
+				run++;
+			if (building_)
+				out.append(text_.data() + pos_, run - pos_);
+			pos_ = run;
+			if (pos_ >= text_.size())
+				return false;
 			char c = text_[pos_++];
 			if (c == '"')
 				return true;
-			if (static_cast<unsigned char>(c) < 0x20)
-				return false;
-			if (c != '\\') {
-				out += c;
-				continue;
-			}
+			if (c != '\\')
+				return false; /* a raw control character */
 			if (pos_ >= text_.size())
 				return false;
 			char escape = text_[pos_++];
@@ -351,9 +394,25 @@ private:
 
 	std::string_view text_;
 	size_t pos_ = 0;
+	/* false while only checking: nothing is stored. */
+	bool building_ = true;
 };
 
 } /* namespace */
+
+/**
+ * \brief Read a value that readManifestDocuments() left as JSON text
+ * \param[in] json The value's text (ManifestValue::json)
+ * \return The value's tree, or nullopt if the text is not JSON (it was
+ * checked once already, so this does not happen)
+ */
+std::optional<ManifestValue> expandJson(std::string_view json)
+{
+	ManifestValue value;
+	if (!JsonReader(json).read(value))
+		return std::nullopt;
+	return value;
+}
 
 /**
  * \brief Read the documents of a manifest file, one at a time

@@ -20,7 +20,8 @@
 namespace kipvs::proxy {
 
 struct ManifestValue {
-	enum class Type { Null, Scalar, Sequence, Map };
+	/* Json: a List item still in text form, see expandJson(). */
+	enum class Type { Null, Scalar, Sequence, Map, Json };
 
 	Type type = Type::Null;
 	std::string scalar;
@@ -28,6 +29,8 @@ struct ManifestValue {
 	bool plain = false;
 	std::vector<ManifestValue> items;
 	std::vector<std::pair<std::string, ManifestValue>> members;
+	/* Type::Json: the text, inside the text given to readManifestDocuments(). */
+	std::string_view json;
 
 	/* The member named key of a map; nullptr if absent or not a map. */
 	const ManifestValue *find(std::string_view key) const;
@@ -42,5 +45,12 @@ struct ManifestValue {
 std::optional<std::string>
 readManifestDocuments(std::string_view text,
 		      const std::function<void(const ManifestValue &document)> &onDocument);
+
+/*
+ * The tree of a value readManifestDocuments() left as text: the items of a
+ * JSON document's top-level "items" list, which are checked for syntax but
+ * read one at a time. nullopt only if the text is not JSON.
+ */
+std::optional<ManifestValue> expandJson(std::string_view json);
 
 } /* namespace kipvs::proxy */

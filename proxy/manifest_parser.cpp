@@ -429,9 +429,20 @@ void Parser::parseList(const Field &root, const std::string &where, const TypeMe
 		error(type.kind + " in " + where, *problem);
 		return;
 	}
-	for (size_t i = 0; i < items.size(); i++)
-		parseDocument({ items.item(i).value }, where + " " + items.item(i).path(),
-			      itemDefaults);
+	for (size_t i = 0; i < items.size(); i++) {
+		const std::string itemWhere = where + " " + items.item(i).path();
+		const ManifestValue *item = items.item(i).value;
+		if (item->type != ManifestValue::Type::Json) {
+			parseDocument({ item }, itemWhere, itemDefaults);
+			continue;
+		}
+		auto expanded = expandJson(item->json);
+		if (!expanded) {
+			error(itemWhere, "not JSON");
+			continue;
+		}
+		parseDocument({ &*expanded }, itemWhere, itemDefaults);
+	}
 }
 
 template<typename T>

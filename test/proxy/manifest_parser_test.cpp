@@ -644,3 +644,29 @@ TEST_CASE("a syntax error late in a file drops the whole file", "[manifest]")
 	CHECK(file.services.empty());
 	CHECK(file.errors.empty());
 }
+
+TEST_CASE("a JSON List's items are read one at a time, with the same checks", "[manifest]")
+{
+	ManifestFile file = parseManifest(R"({
+	"apiVersion": "v1",
+	"items": [
+		{ "metadata": { "name": "a" }, "spec": { "clusterIP": "10.96.0.1", "ports": [ { "port": 80 } ] } },
+		{ "spec": { "ports": [ { "port": 80 } ] } },
+		{ "metadata": { "name": "c" }, "spec": { "ports": [ { "port": 0 } ] } }
+	],
+	"kind": "ServiceList",
+	"metadata": { "resourceVersion": "1" }
+})",
+					  "list.json");
+	REQUIRE(file.parsed());
+	REQUIRE(file.services.size() == 1);
+	CHECK(file.services[0].name == ObjectName{ "default", "a" });
+	CHECK(messages(file.errors) == std::vector<std::string>{
+					       "list.json: Service in document 1 items[1]: metadata.name is missing",
+					       "list.json: Service default/c: spec.ports[0].port: 0 is out of range 1-65535",
+				       });
+
+	/* A broken item breaks the file, as anywhere else. */
+	file = parseManifest(R"({ "apiVersion": "v1", "kind": "List", "items": [ { "a": 1 ] } })", "bad.json");
+	CHECK_FALSE(file.parsed());
+}
