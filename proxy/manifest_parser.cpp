@@ -379,10 +379,15 @@ void Parser::parseDocument(const Field &root, const std::string &where, const Ty
 		return;
 	}
 
+	/*
+	 * kube-proxy's label selector, on Services and EndpointSlices alike
+	 * (slices inherit their Service's labels): these belong to another proxy.
+	 */
+	if (type.kind != "Node" &&
+	    (meta.labels.count(kServiceProxyNameLabel) || meta.labels.count(kHeadlessLabel)))
+		return;
+
 	if (type.kind == "Service") {
-		/* kube-proxy's label selector: these Services belong to another proxy. */
-		if (meta.labels.count(kServiceProxyNameLabel) || meta.labels.count(kHeadlessLabel))
-			return;
 		Service service;
 		service.name = meta.name;
 		service.labels = meta.labels;

@@ -372,6 +372,18 @@ spec: { clusterIP: 10.96.0.2, ports: [ { port: 80 } ] }
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
+metadata:
+  name: mine-1
+  labels: { kubernetes.io/service-name: mine, service.kubernetes.io/service-proxy-name: other }
+addressType: IPv4
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: hl-1, labels: { kubernetes.io/service-name: hl, service.kubernetes.io/headless: "" } }
+addressType: IPv4
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
 metadata: { name: names, labels: { kubernetes.io/service-name: web } }
 addressType: FQDN
 endpoints: [ { addresses: [ example.com ] } ]
