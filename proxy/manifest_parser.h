@@ -53,10 +53,15 @@ struct ManifestFile {
 /*
  * Parse the text of one manifest file: any number of YAML documents, each a
  * v1 Service, a discovery.k8s.io/v1 EndpointSlice, a v1 Node, or a List of
- * them. Other kinds are ignored without a word; Services that carry the
- * service-proxy-name or headless label are dropped silently, as kube-proxy's
- * label selector never sees them. An object defined twice in the file: the
- * later one wins, with a note. fileName is only used in the problems.
+ * them. Other kinds are ignored without a word; Services and EndpointSlices
+ * that carry the service-proxy-name or headless label are dropped silently,
+ * as kube-proxy's label selector never sees them. An object defined twice
+ * in the file: the later one wins, with a note. fileName is only used in
+ * the problems.
+ *
+ * JSON text is read by a fast strict reader (and a List's items one at a
+ * time); YAML by yaml-cpp, which is about 25 times slower per byte: large
+ * generated manifests are best written as JSON.
  *
  * Never throws: yaml-cpp's exceptions become problems.
  */
