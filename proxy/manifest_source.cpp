@@ -301,9 +301,6 @@ Result<void> ManifestSource::processEvents()
 			removeFile(name);
 	}
 	deliver();
-
-	if (!status)
-		report_(status.error().message() + "; serving what it last held");
 	return status;
 }
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <poll.h>
@@ -261,6 +262,23 @@ TEST_CASE("file changes become exactly the matching events", "[manifest-source]"
 						  "Node deleted n1",
 						  "Node updated n2",
 					  });
+	}
+
+	SECTION("a file rewritten a little after it was moved away: the grace covers it")
+	{
+		f.source.setRemovalGrace(std::chrono::milliseconds(2000));
+		fs::rename(f.dir / "a.yaml", f.dir / "a.yaml~");
+		/* The writer comes back while processEvents() waits; the wait ends then. */
+		std::thread writer([&]() {
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+			f.dir.write("a.yaml", service("web", 80) + slice("web-1", "web") + node("n1"));
+		});
+		auto start = std::chrono::steady_clock::now();
+		pump(f.source);
+		writer.join();
+		CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500));
+		pump(f.source);
+		CHECK(f.handler.take().empty());
 	}
 
 	SECTION("a new file still being written is read once it is closed")
