@@ -28,7 +28,7 @@ Error named(const Error &error, const std::string &operation, const std::string 
 {
 	std::string what = operation;
 	if (!error.operation().empty())
-		what += ": " + error.operation();
+		what += " (" + error.operation() + ")";
 	return Error(error.code(), what, object, error.kernelMessage());
 }
 
@@ -161,6 +161,12 @@ Result<std::vector<RealServer>> Client::listRealServers(const ServiceKey &key)
 	});
 	if (!result)
 		return named(result.error(), "list real servers of", key.toString());
+	/* The kernel dumps nothing, without an error, for a missing service. */
+	if (destinations.empty()) {
+		if (auto service = getVirtualServer(key); !service)
+			return Error(service.error().code(), "list real servers of", key.toString(),
+				     service.error().kernelMessage());
+	}
 	return destinations;
 }
 
@@ -263,6 +269,7 @@ std::vector<Result<void>> Client::applyBatch(const std::vector<Change> &changes,
 	netlink::BatchOptions batch;
 	batch.stopOnError = options.stopOnError;
 	batch.maxRequestsPerSend = options.maxChangesPerSend;
+	batch.ackEach = options.ackEach;
 
 	bool stopped = false;
 	for (size_t begin = 0; begin < changes.size(); begin += kEncodeChunk) {

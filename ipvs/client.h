@@ -26,6 +26,8 @@ struct ApplyOptions {
 	bool stopOnError = false;
 	/* 0: as many changes per sendmsg as the socket buffers allow. */
 	size_t maxChangesPerSend = 0;
+	/* false: the kernel answers failures only (see netlink::BatchOptions). */
+	bool ackEach = true;
 };
 
 class Client

@@ -42,6 +42,15 @@ void setBuffer(int fd, int forced, int plain, int bytes)
 		setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof(bytes));
 }
 
+/*
+ * NLM_F_DUMP is two bits (ROOT | MATCH); one of them alone is NLM_F_EXCL
+ * or NLM_F_REPLACE on a NEW request, not a dump.
+ */
+bool isDump(const struct nlmsghdr *nlh)
+{
+	return (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+}
+
 int getBuffer(int fd, int option)
 {
 	int value = 0;
@@ -117,10 +126,12 @@ Result<void> NetlinkSocket::sendFence(uint32_t seq)
 }
 
 void NetlinkSocket::exchange(std::span<Message> requests, size_t begin, size_t end,
-		      const ReplyHandler &onReply, std::vector<Result<void>> &results)
+			     const ReplyHandler &onReply, bool quiet,
+			     std::vector<Result<void>> &results)
 {
 	uint32_t firstSeq = nextSeq_;
 	nextSeq_ += static_cast<uint32_t>(end - begin);
+	uint32_t quietFence = quiet ? nextSeq_++ : 0;
 
 	sendBuffer_.clear();
 	for (size_t i = begin; i < end; i++) {
@@ -135,8 +146,19 @@ void NetlinkSocket::exchange(std::span<Message> requests, size_t begin, size_t e
 		nlh->nlmsg_pid = 0;
 		nlh->nlmsg_flags |= NLM_F_REQUEST;
 		/* A dump ends with NLMSG_DONE instead of an ACK. */
-		if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+		if (!isDump(nlh) && !quiet)
 			nlh->nlmsg_flags |= NLM_F_ACK;
+	}
+	if (quiet) {
+		/* Processed after every request before it: its ACK closes the batch. */
+		struct nlmsghdr fence = {};
+		fence.nlmsg_len = NLMSG_HDRLEN;
+		fence.nlmsg_type = NLMSG_NOOP;
+		fence.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		fence.nlmsg_seq = quietFence;
+		size_t offset = sendBuffer_.size();
+		sendBuffer_.resize(offset + NLMSG_HDRLEN);
+		std::memcpy(sendBuffer_.data() + offset, &fence, sizeof(fence));
 	}
 
 	ReplyHandler handler;
@@ -145,6 +167,8 @@ void NetlinkSocket::exchange(std::span<Message> requests, size_t begin, size_t e
 			return onReply(begin + index, nlh);
 		};
 	ReplyCollector collector(firstSeq, end - begin, handler);
+	if (quiet)
+		collector.expectFence(quietFence);
 
 	ssize_t sent = send(fd(), sendBuffer_.data(), sendBuffer_.size(), 0);
 	if (sent < 0 || static_cast<size_t>(sent) != sendBuffer_.size()) {
@@ -155,6 +179,10 @@ void NetlinkSocket::exchange(std::span<Message> requests, size_t begin, size_t e
 	while (!collector.complete()) {
 		if (fences && collector.fenceSeen()) {
 			collector.abandon(ENOBUFS, "netlink reply lost (receive buffer overrun)");
+			break;
+		}
+		if (quiet && collector.fenceSeen()) {
+			collector.succeedUnanswered();
 			break;
 		}
 		ssize_t received = recv(fd(), receiveBuffer_.data(), receiveBuffer_.size(), 0);
@@ -205,6 +233,11 @@ std::vector<Result<void>> NetlinkSocket::transact(std::span<Message> requests,
 		if (auto status = requests[begin].status(); !status) {
 			results.push_back(status.error());
 			begin++;
+			if (options.stopOnError) {
+				while (results.size() < requests.size())
+					results.push_back(Error(ECANCELED, "not sent after an earlier failure"));
+				break;
+			}
 			continue;
 		}
 
@@ -220,12 +253,15 @@ std::vector<Result<void>> NetlinkSocket::transact(std::span<Message> requests,
 			bytes += length;
 			end++;
 			/* The kernel runs one dump at a time per socket. */
-			if (nlh->nlmsg_flags & NLM_F_DUMP)
+			if (isDump(nlh))
 				break;
 		}
 
+		/* Dumps always end with DONE: a quiet fence cannot vouch for them. */
+		bool quiet = !options.ackEach && !onReply &&
+			     !isDump(requests[end - 1].header());
 		size_t before = results.size();
-		exchange(requests, begin, end, onReply, results);
+		exchange(requests, begin, end, onReply, quiet, results);
 		begin = end;
 
 		if (options.stopOnError &&

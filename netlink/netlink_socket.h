@@ -28,6 +28,13 @@ struct BatchOptions {
 	bool stopOnError = false;
 	/* At most this many requests per sendmsg (0: as many as the buffers allow). */
 	size_t maxRequestsPerSend = 0;
+	/*
+	 * false: no NLM_F_ACK on each request; the kernel then answers only
+	 * the failures, and a NOOP fence closing each sendmsg tells when the
+	 * rest succeeded. Same attribution, a fraction of the replies. The
+	 * batch stays as small as with ACKs: every request might fail.
+	 */
+	bool ackEach = true;
 };
 
 class NetlinkSocket
@@ -76,7 +83,7 @@ private:
 
 	/* Sends requests[begin, end) in one sendmsg and collects their replies. */
 	void exchange(std::span<Message> requests, size_t begin, size_t end,
-		      const ReplyHandler &onReply, std::vector<Result<void>> &results);
+		      const ReplyHandler &onReply, bool quiet, std::vector<Result<void>> &results);
 	Result<void> sendFence(uint32_t seq);
 
 	UniqueNlSocket socket_;

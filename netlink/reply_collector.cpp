@@ -121,6 +121,13 @@ void ReplyCollector::abandon(int errnum, const std::string &why)
 			finish(i, Error(errnum, why));
 }
 
+void ReplyCollector::succeedUnanswered()
+{
+	for (size_t i = 0; i < answered_.size(); i++)
+		if (!answered_[i])
+			finish(i, {});
+}
+
 std::vector<Result<void>> ReplyCollector::takeResults()
 {
 	return std::move(results_);

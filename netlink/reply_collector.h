@@ -42,6 +42,8 @@ public:
 	bool fenceSeen() const { return fenceSeen_; }
 
 	bool complete() const { return pending_ == 0; }
+	/* Requests sent without NLM_F_ACK and not failed before the fence succeeded. */
+	void succeedUnanswered();
 	bool answered(size_t index) const { return answered_[index]; }
 	/* Give every unanswered request this error (the ACKs were lost). */
 	void abandon(int errnum, const std::string &why);

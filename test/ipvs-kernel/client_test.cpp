@@ -303,10 +303,14 @@ TEST_CASE("kernel errors carry the right errno and name the object", "[ipvs]")
 	ServiceKey missing{ AF_INET, Protocol::Udp, ip("10.0.0.2"), 53, 0 };
 	RealServer backend = destination("10.1.0.1", 8080, ForwardMethod::Masq, 1);
 
-	auto unknown = client.addVirtualServer(service(key, "no-such-scheduler"));
+	auto unknown = client.addVirtualServer(service(key, "nosuch"));
 	REQUIRE_FALSE(unknown.ok());
 	CHECK(unknown.error().code() == ENOENT);
-	CHECK(unknown.error().message().find("add virtual server TCP 10.0.0.1:80") == 0);
+	CHECK(unknown.error().message().find("add virtual server TCP 10.0.0.1:80: ") == 0);
+	/* Longer than the kernel's IP_VS_SCHEDNAME_MAXLEN: refused before sending. */
+	auto tooLong = client.addVirtualServer(service(key, "no-such-scheduler"));
+	CHECK(tooLong.error().code() == EINVAL);
+	CHECK(tooLong.error().object() == "TCP 10.0.0.1:80");
 
 	REQUIRE(client.addVirtualServer(service(key, "rr")).ok());
 	auto duplicate = client.addVirtualServer(service(key, "rr"));
@@ -356,7 +360,7 @@ TEST_CASE("a batch attributes each error to its change; idempotency is one polic
 
 	std::vector<Change> changes = {
 		Change::addVirtualServer(service(a, "rr")),
-		Change::addVirtualServer(service(b, "no-such-scheduler")),
+		Change::addVirtualServer(service(b, "nosuch")),
 		Change::addRealServer(a, backend),
 		Change::addVirtualServer(service(a, "rr")), /* again */
 		Change::deleteVirtualServer(gone),
@@ -388,6 +392,21 @@ TEST_CASE("a batch attributes each error to its change; idempotency is one polic
 	CHECK(results[5].ok());
 	CHECK(results[6].error().code() == ESRCH);
 
+	/* Without an ACK per change: the kernel answers failures only, same attribution. */
+	clean();
+	ApplyOptions quiet;
+	quiet.idempotent = false;
+	quiet.ackEach = false;
+	results = client.applyBatch(changes, quiet);
+	CHECK(results[0].ok());
+	CHECK(results[1].error().code() == ENOENT);
+	CHECK(results[1].error().object() == "TCP 10.0.0.2:80");
+	CHECK(results[2].ok());
+	CHECK(results[3].error().code() == EEXIST);
+	CHECK(results[4].error().code() == ESRCH);
+	CHECK(results[5].error().code() == ENOENT);
+	CHECK(results[6].error().code() == ESRCH);
+
 	/* stopOnError with one change per sendmsg: nothing after the failure is sent. */
 	clean();
 	ApplyOptions stop;
@@ -414,6 +433,11 @@ TEST_CASE("a big batch spans several sendmsg calls and lists back whole", "[ipvs
 				key, destination(IpAddress::v4(0x0b000000 + i * 8 + j).toString().c_str(),
 						 8080, ForwardMethod::Masq, 1)));
 	}
+	ApplyOptions quiet;
+	quiet.ackEach = false;
+	requireAllOk(client.applyBatch(changes, quiet));
+	/* Everything again: each change fails (EEXIST) and counts as done. */
+	requireAllOk(client.applyBatch(changes, quiet));
 	requireAllOk(client.applyBatch(changes));
 
 	auto all = client.listAll();

@@ -175,3 +175,19 @@ TEST_CASE("truncated replies are refused", "[batch]")
 		CHECK(collector.feed(bytes.data(), bytes.size()).error().code() == EPROTO);
 	}
 }
+
+TEST_CASE("without ACKs, the fence vouches for every request that did not fail", "[batch]")
+{
+	ReplyCollector collector(20, 3);
+	collector.expectFence(23);
+	Datagram datagram;
+	datagram.ack(21, EEXIST, "Destination already exists").ack(23, 0);
+	REQUIRE(collector.feed(datagram.bytes.data(), datagram.bytes.size()).ok());
+	REQUIRE(collector.fenceSeen());
+	collector.succeedUnanswered();
+	auto results = collector.takeResults();
+	CHECK(results[0].ok());
+	CHECK(results[1].error().code() == EEXIST);
+	CHECK(results[1].error().kernelMessage() == "Destination already exists");
+	CHECK(results[2].ok());
+}
