@@ -32,8 +32,17 @@ namespace kipvs::proxy {
  * order of the names) wins, with a warning; when it goes away, the other
  * file's definition is served again.
  *
+ * A file is read when it is closed after writing (IN_CLOSE_WRITE), renamed
+ * or linked into the directory; a new file still open for writing keeps
+ * serving nothing (or, if it replaced a removed one, what that one served)
+ * until it is closed. A removed file's objects are deleted once it has not
+ * come back within the removal grace, so an editor's rename-and-rewrite is
+ * one update. Names starting with ".." (a ConfigMap volume's "..data"
+ * swap) and an inotify queue overflow make a full rescan.
+ *
  * No thread: the caller polls fd() and calls processEvents() when it is
- * readable.
+ * readable. Reports go to the Report callback, one line each; nothing is
+ * printed.
  */
 class ManifestSource
 {
