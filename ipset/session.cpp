@@ -255,6 +255,27 @@ void Session::fill(const std::string &set, const SetHeader &header, const Entry 
 	}
 }
 
+Result<void> Session::checkEntry(const std::string &operation, const SetHeader &header,
+				 SetType type, const Entry &entry)
+{
+	std::string_view kernelType = header.type->name;
+	if (kernelType != typeName(type))
+		return Error(EINVAL, operation, entry.toString(),
+			     "the set is " + std::string(kernelType) + ", not " +
+				     std::string(typeName(type)));
+	if (entry.type() != type)
+		return Error(EINVAL, operation, entry.toString(),
+			     "a " + std::string(typeName(entry.type())) + " entry in a " +
+				     std::string(typeName(type)) + " set");
+	if (auto valid = entry.validate(); !valid)
+		return valid.error().withContext(operation);
+	/* libipset would copy the address with the set's size, silently. */
+	if (hasFamily(type) && nfproto(entry.family()) != header.family)
+		return Error(EINVAL, operation, entry.toString(),
+			     std::string("the set's family is ") + familyName(header.family));
+	return {};
+}
+
 Result<void> Session::create(const SetSpec &spec)
 {
 	struct ipset_session *s = session();
@@ -362,10 +383,8 @@ Result<bool> Session::test(const std::string &set, const Entry &entry)
 	auto header = lookup(set);
 	if (!header)
 		return header.error();
-	if (header->type->name != typeName(entry.type()))
-		return Error(EINVAL, operation, entry.toString(),
-			     "the set is " + std::string(header->type->name) + ", the entry " +
-				     std::string(typeName(entry.type())));
+	if (auto fits = checkEntry(operation, *header, entry.type(), entry); !fits)
+		return fits.error();
 
 	fill(set, *header, entry);
 	ipset_session_report_reset(s);
@@ -508,19 +527,9 @@ Result<void> Session::apply(const std::vector<SetDiff> &diffs)
 					     std::string(typeName(diff.type)));
 		for (const auto *list : { &diff.toDelete, &diff.toAdd }) {
 			const char *verb = list == &diff.toAdd ? "add to set " : "delete from set ";
-			for (const Entry &entry : *list) {
-				if (entry.type() != diff.type)
-					return Error(EINVAL, verb + diff.set, entry.toString(),
-						     "a " + std::string(typeName(entry.type())) +
-							     " entry in a " +
-							     std::string(typeName(diff.type)) + " set");
-				if (auto valid = entry.validate(); !valid)
-					return valid.error().withContext(verb + diff.set);
-				if (hasFamily(diff.type) && nfproto(entry.family()) != header->family)
-					return Error(EINVAL, verb + diff.set, entry.toString(),
-						     std::string("the set's family is ") +
-							     familyName(header->family));
-			}
+			for (const Entry &entry : *list)
+				if (auto fits = checkEntry(verb + diff.set, *header, diff.type, entry); !fits)
+					return fits.error();
 		}
 		headers.push_back(*header);
 		total += diff.size();

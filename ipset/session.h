@@ -24,7 +24,8 @@ struct IpsetDeleter {
 };
 
 /*
- * Owns one libipset handle and its netlink socket. Move-only.
+ * Owns one libipset handle and its netlink socket. Move-only; a moved-from
+ * Session may only be assigned to or destroyed.
  *
  * libipset's default handlers print and call exit(); this class installs
  * its own, which only record the text, so no libipset call can end the
@@ -95,6 +96,8 @@ private:
 	struct ::ipset_session *session() const;
 	Error failure(const std::string &operation, const std::string &object) const;
 	Result<SetHeader> lookup(const std::string &set);
+	static Result<void> checkEntry(const std::string &operation, const SetHeader &header,
+				       SetType type, const Entry &entry);
 	void fill(const std::string &set, const SetHeader &header, const Entry &entry);
 	Result<void> simple(int command, const std::string &operation, const std::string &set,
 			    const std::string &second = {});

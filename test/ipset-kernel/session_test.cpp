@@ -396,6 +396,10 @@ TEST_CASE("a set of another type, or family, is refused before anything is sent"
 	CHECK(wrongFamily.error().code() == EINVAL);
 	CHECK_THAT(wrongFamily.error().message(), Catch::Contains("fd00::1"));
 	CHECK_THAT(wrongFamily.error().message(), Catch::Contains("inet"));
+	auto testedFamily = session.test("KUBE-IPS", Entry::ip(ip("fd00::1")));
+	REQUIRE_FALSE(testedFamily.ok());
+	CHECK(testedFamily.error().code() == EINVAL);
+	CHECK(session.test("KUBE-PORTS", good).error().code() == EINVAL);
 
 	auto malformed = session.apply({ { "KUBE-PORTS", SetType::HashIpPort,
 					   { Entry::ipPort(ip("10.0.0.1"), Protocol::Tcp, 1),
