@@ -251,7 +251,12 @@ TEST_CASE("a diff across every set type is applied and reads back exactly", "[ip
 	require(session.apply(removals));
 }
 
-TEST_CASE("thousands of entries in many sets go in one apply", "[ipset][kernel]")
+/*
+ * Hundreds, not thousands: enough for several netlink messages per set, and
+ * short enough for the test VM, where Debian 6.1 under TCG takes seconds
+ * per hundred entries even for the ipset tool (the benchmark does 50,000).
+ */
+TEST_CASE("hundreds of entries in many sets go in one apply", "[ipset][kernel]")
 {
 	clean();
 	Session session = openSession();
@@ -261,7 +266,7 @@ TEST_CASE("thousands of entries in many sets go in one apply", "[ipset][kernel]"
 		SetSpec spec{ "KUBE-BULK-" + std::to_string(s), SetType::HashIpPort };
 		require(session.create(spec));
 		SetDiff diff{ spec.name, spec.type, {}, {} };
-		for (uint32_t i = 0; i < 3000; i++) {
+		for (uint32_t i = 0; i < 400; i++) {
 			Entry entry = Entry::ipPort(IpAddress::v4(0x0a000000 + i), Protocol::Udp,
 						    static_cast<uint16_t>(1000 + s));
 			diff.toAdd.push_back(entry);
