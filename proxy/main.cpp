@@ -11,7 +11,8 @@ int main(int argc, char **argv)
 {
 	auto config = kipvs::proxy::parseFlags(argc, argv);
 	if (!config) {
-		std::fprintf(stderr, "kipvs-proxy: %s\n", config.error().message().c_str());
+		/* A flag error's operation is the whole sentence ("unknown flag: --foo"). */
+		std::fprintf(stderr, "kipvs-proxy: %s\n", config.error().operation().c_str());
 		std::fprintf(stderr, "Run 'kipvs-proxy --help' for the flags.\n");
 		return 2;
 	}
