@@ -17,8 +17,13 @@ fi
 ip link set lo up
 require "IPVS (ip_vs)" has_ipvs
 # A copy of the report that can be followed while the (slow, emulated) VM runs.
+# (Through a FIFO: the test VM's /dev has no /dev/fd for >(...).)
 if [ -n "${KIPVS_BUILD_DIR:-}" ] && [ -d "$KIPVS_BUILD_DIR/meson-logs" ]; then
-	exec > >(tee "$KIPVS_BUILD_DIR/meson-logs/kipvsadm-compare.log") 2>&1
+	fifo=$(mktemp -u /tmp/kipvsadm-log.XXXXXX)
+	mkfifo "$fifo"
+	tee "$KIPVS_BUILD_DIR/meson-logs/kipvsadm-compare.log" <"$fifo" &
+	exec >"$fifo" 2>&1
+	rm -f "$fifo"
 fi
 
 kipvsadm=${KIPVSADM:-$KIPVS_BUILD_DIR/ipvs/kipvsadm/kipvsadm}
