@@ -141,7 +141,8 @@ void putDaemon(Message &message, const SyncDaemon &daemon)
 		message.putBinary(IPVS_DAEMON_ATTR_MCAST_GROUP, daemon.multicastGroup.data(), 4);
 	else if (daemon.multicastGroup.isV6())
 		message.putBinary(IPVS_DAEMON_ATTR_MCAST_GROUP6, daemon.multicastGroup.data(), 16);
-	message.putU16(IPVS_DAEMON_ATTR_MCAST_PORT, htons(daemon.multicastPort));
+	/* Host order: the kernel applies htons() itself when it opens the socket. */
+	message.putU16(IPVS_DAEMON_ATTR_MCAST_PORT, daemon.multicastPort);
 	message.putU8(IPVS_DAEMON_ATTR_MCAST_TTL, daemon.multicastTtl);
 }
 
@@ -329,7 +330,7 @@ Result<SyncDaemon> parseDaemon(const Attributes &top)
 		daemon.multicastGroup = *group;
 	else if (auto group4 = address(d, IPVS_DAEMON_ATTR_MCAST_GROUP, AF_INET))
 		daemon.multicastGroup = *group4;
-	daemon.multicastPort = ntohs(d.u16(IPVS_DAEMON_ATTR_MCAST_PORT).value_or(0));
+	daemon.multicastPort = d.u16(IPVS_DAEMON_ATTR_MCAST_PORT).value_or(0);
 	daemon.multicastTtl = d.u8(IPVS_DAEMON_ATTR_MCAST_TTL).value_or(0);
 	return daemon;
 }

@@ -69,7 +69,8 @@ check "kube-ipvs0 is a dummy link, down" \
 check "the refusal of node-b's address is logged" \
 	grep -q "externalIP 192.168.50.2 is the address of another node" "$log"
 
-entries=$(ipset save | grep '^add' | sort)
+set_lines() { ipset save | grep '^add' | sort; }
+entries=$(set_lines)
 expected_entries='add KUBE-CLUSTER-IP 10.96.0.10,tcp:80
 add KUBE-CLUSTER-IP 10.96.0.53,tcp:53
 add KUBE-CLUSTER-IP 10.96.0.53,udp:53
@@ -87,6 +88,7 @@ add KUBE-LOOP-BACK 10.244.1.21,udp:5353,10.244.1.21
 add KUBE-LOOP-BACK 10.244.1.22,tcp:5353,10.244.1.22
 add KUBE-LOOP-BACK 10.244.1.22,udp:5353,10.244.1.22
 add KUBE-NODE-PORT-TCP 30080'
+expected_entries=$(sort <<<"$expected_entries")
 check "ipset save shows the entries" test "$entries" = "$expected_entries"
 
 rules=$(iptables-save)
@@ -114,7 +116,7 @@ repaired=$(summary)
 check "the tampering is repaired ($repaired)" \
 	sh -c "echo '$repaired' | grep -Eq '^sync summary: added=[1-9]'"
 check "ipvsadm -Sn is as before" test "$(ipvs_lines)" = "$expected_ipvs"
-check "ipset save is as before" test "$(ipset save | grep '^add' | sort)" = "$expected_entries"
+check "ipset save is as before" test "$(set_lines)" = "$expected_entries"
 check "the jump rule is back" \
 	sh -c "iptables-save -t nat | grep -qF -- '-A OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES'"
 check "and then nothing more changes" test "$(summary)" = "sync summary: added=0 updated=0 deleted=0"
