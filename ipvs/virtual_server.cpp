@@ -21,6 +21,18 @@ const char *protocolName(Protocol protocol)
 	return "?";
 }
 
+const char *protocolKeyword(Protocol protocol)
+{
+	switch (protocol) {
+	case Protocol::Udp:
+		return "udp";
+	case Protocol::Sctp:
+		return "sctp";
+	default:
+		return "tcp";
+	}
+}
+
 namespace {
 
 std::string hostPort(const IpAddress &address, uint16_t port)

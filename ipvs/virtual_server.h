@@ -22,6 +22,8 @@ enum class Protocol : uint16_t {
 
 /* "TCP", "UDP", "SCTP", as ipvsadm prints them; "?" otherwise. */
 const char *protocolName(Protocol protocol);
+/* "tcp", "udp", "sctp": the lower-case word of ipset entries and state files. */
+const char *protocolKeyword(Protocol protocol);
 
 /* IP_VS_SVC_F_*: virtual server flags. */
 namespace ServiceFlag {

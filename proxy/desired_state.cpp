@@ -134,18 +134,6 @@ std::vector<ipvs::RealServer> realServers(const std::vector<PortEndpoint> &endpo
 	return servers;
 }
 
-const char *protocolText(ipvs::Protocol protocol)
-{
-	switch (protocol) {
-	case ipvs::Protocol::Udp:
-		return "udp";
-	case ipvs::Protocol::Sctp:
-		return "sctp";
-	default:
-		return "tcp";
-	}
-}
-
 /*
  * Entries are rendered by ipset::Entry, the same code that renders what is
  * read back from the kernel, so wanted and present compare as text.
@@ -233,7 +221,7 @@ std::string Builder::guard(const IpAddress &address, const ServicePort &port) co
 	if (node_.localAddresses.count(address) && node_.hostListens &&
 	    node_.hostListens(address, port.protocol, port.port))
 		return "is this node's address and a host process listens on " +
-		       std::string(protocolText(port.protocol)) + " port " +
+		       std::string(ipvs::protocolKeyword(port.protocol)) + " port " +
 		       std::to_string(port.port) + ": a virtual server would hijack it";
 	return {};
 }

@@ -16,18 +16,6 @@ namespace kipvs::proxy {
 
 namespace {
 
-const char *protocolWord(ipvs::Protocol protocol)
-{
-	switch (protocol) {
-	case ipvs::Protocol::Udp:
-		return "udp";
-	case ipvs::Protocol::Sctp:
-		return "sctp";
-	default:
-		return "tcp";
-	}
-}
-
 std::optional<ipvs::Protocol> parseProtocol(const std::string &word)
 {
 	if (word == "tcp")
@@ -117,7 +105,7 @@ Result<void> saveState(const std::string &path, const PersistentState &state)
 		if (key.isFwmark())
 			continue;
 		text += "vs " + std::string(key.family == AF_INET ? "4" : "6") + " " +
-			protocolWord(key.protocol) + " " + key.address.toString() + " " +
+			ipvs::protocolKeyword(key.protocol) + " " + key.address.toString() + " " +
 			std::to_string(key.port) + "\n";
 	}
 	for (const auto &[family, hash] : state.rulesetHash)
