@@ -322,7 +322,10 @@ private:
 	std::vector<std::string> messages_;
 	std::vector<std::string> lastChanges_;
 	bool sawFrom_ = false;
+	/* A `bug` line: the case shows a known bug and must still fail. */
+	std::string bug_;
 	int checks_ = 0;
+	std::vector<std::string> mismatches_;
 };
 
 void CaseRun::configure(const std::vector<Directive> &directives)
@@ -333,6 +336,8 @@ void CaseRun::configure(const std::vector<Directive> &directives)
 	for (const Directive &d : directives) {
 		if (d.keyword == "from" || d.keyword == "covers") {
 			sawFrom_ = !d.argument.empty();
+		} else if (d.keyword == "bug") {
+			bug_ = d.argument;
 		} else if (d.keyword == "node") {
 			nodeName = d.argument;
 		} else if (d.keyword == "addresses") {
@@ -497,9 +502,8 @@ void CaseRun::check(const Directive &expect)
 		    std::find(got.begin(), got.end(), line) == got.end())
 			rules = "IPv4 ruleset:\n" + kernel_.rules[AF_INET] + "IPv6 ruleset:\n" +
 				kernel_.rules[AF_INET6];
-	FAIL_CHECK("case " << name_ << ", expect: at line " << expect.line
-			   << " of its case file (- expected, + kipvs):\n"
-			   << diff(want, got) << rules);
+	mismatches_.push_back("case " + name_ + ", expect: at line " + std::to_string(expect.line) +
+			      " of its case file (- expected, + kipvs):\n" + diff(want, got) + rules);
 }
 
 void CaseRun::checkChanges(const Directive &changes)
@@ -509,9 +513,10 @@ void CaseRun::checkChanges(const Directive &changes)
 	for (const std::string &line : changes.block)
 		want.push_back(trim(line));
 	if (want != lastChanges_)
-		FAIL_CHECK("case " << name_ << ", changes: at line " << changes.line
-				   << " of its case file (- expected, + kipvs, in order):\n"
-				   << diff(want, lastChanges_));
+		mismatches_.push_back("case " + name_ + ", changes: at line " +
+				      std::to_string(changes.line) +
+				      " of its case file (- expected, + kipvs, in order):\n" +
+				      diff(want, lastChanges_));
 }
 
 void CaseRun::run()
@@ -572,13 +577,32 @@ void CaseRun::run()
 			}
 			lastChanges_ = kernel_.log;
 		} else if (d.keyword != "from" && d.keyword != "covers" && d.keyword != "differs" &&
+			   d.keyword != "bug" &&
 			   d.keyword != "node" && d.keyword != "addresses" && d.keyword != "flags" &&
 			   d.keyword != "listening" && d.keyword != "kernel:") {
 			FAIL("unknown directive " << d.keyword);
 		}
 	}
-	INFO("case " << name_ << " checks nothing");
-	CHECK(checks_ > 0);
+	{
+		INFO("case " << name_ << " checks nothing");
+		CHECK(checks_ > 0);
+	}
+
+	/*
+	 * A case marked `bug` expects what kube-proxy (or kipvs's design) does
+	 * and kipvs does not yet: it is reported, and must keep failing until
+	 * the bug is fixed and the line removed.
+	 */
+	if (!bug_.empty()) {
+		if (mismatches_.empty())
+			FAIL_CHECK("case " << name_ << " passes now: remove its `bug` line (" << bug_
+					   << ")");
+		else
+			WARN("known bug, case " << name_ << ": " << bug_ << "\n" << mismatches_.front());
+		return;
+	}
+	for (const std::string &mismatch : mismatches_)
+		FAIL_CHECK(mismatch);
 }
 
 std::vector<fs::path> caseDirectories()
@@ -596,7 +620,7 @@ std::vector<fs::path> caseDirectories()
 TEST_CASE("every service-shape case gives the kernel state it expects", "[cases]")
 {
 	std::vector<fs::path> dirs = caseDirectories();
-	REQUIRE(dirs.size() >= 1);
+	REQUIRE(dirs.size() >= 40);
 	for (const fs::path &dir : dirs) {
 		DYNAMIC_SECTION(dir.filename().string())
 		{
