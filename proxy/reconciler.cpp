@@ -319,12 +319,17 @@ size_t Reconciler::drainingCount() const
 
 SyncCounts Reconciler::apply(const Affected &affected, bool full)
 {
-	SyncCounts counts;
-	counts += applyAddresses(affected.addresses);
-	counts += applySets(affected.entries);
+	/*
+	 * Diff the virtual servers first: whether kipvs may delete one can
+	 * depend on its address being on kube-ipvs0 (adopted from kube-proxy),
+	 * which applyAddresses() is about to unbind.
+	 */
 	std::vector<IpvsChange> changes;
 	for (const ipvs::ServiceKey &key : affected.servers)
 		diffServer(key, changes);
+	SyncCounts counts;
+	counts += applyAddresses(affected.addresses);
+	counts += applySets(affected.entries);
 	counts += applyIpvs(changes);
 	counts += applyRules(full);
 	saveState();
