@@ -67,32 +67,15 @@ public:
 		: config_(config), log_(log), cache_(nodeName(config)),
 		  source_(config.manifests, cache_,
 			  [this](const std::string &message) { log_.warning(message); }),
-		  reconciler_(cache_, tables, reconcilerConfig(addresses), log.sink())
+		  reconciler_(cache_, tables,
+			      makeReconcilerConfig(config, addresses, config.dryRun ? "" : kStateFile),
+			      log.sink())
 	{
 	}
 
 	int run();
 
 private:
-	ReconcilerConfig reconcilerConfig(const std::set<IpAddress> &addresses) const
-	{
-		ReconcilerConfig rc;
-		rc.desired.scheduler = config_.ipvsScheduler;
-		rc.desired.families = { AF_INET };
-		/* IPv6 services are programmed when the node has IPv6. */
-		for (const IpAddress &address : addresses)
-			if (address.isV6()) {
-				rc.desired.families.push_back(AF_INET6);
-				break;
-			}
-		rc.rules.masqueradeAll = config_.masqueradeAll;
-		rc.rules.masqueradeBit = config_.masqueradeBit;
-		rc.rules.clusterCIDRs = config_.clusterCIDRs;
-		rc.excludeCIDRs = config_.ipvsExcludeCIDRs;
-		rc.stateFile = config_.dryRun ? "" : kStateFile;
-		return rc;
-	}
-
 	std::optional<NodeContext> node();
 	SyncCounts syncAll();
 
@@ -133,6 +116,25 @@ int Daemon::run()
 		return 1;
 	}
 
+	/*
+	 * SIGTERM and SIGINT arrive through a descriptor the loop polls, so a
+	 * kernel batch in flight (the first full sync included) always
+	 * completes before the daemon exits.
+	 */
+	int signalFd = -1;
+	if (!config_.syncOnce) {
+		sigset_t signals;
+		sigemptyset(&signals);
+		sigaddset(&signals, SIGTERM);
+		sigaddset(&signals, SIGINT);
+		sigprocmask(SIG_BLOCK, &signals, nullptr);
+		signalFd = signalfd(-1, &signals, SFD_CLOEXEC);
+		if (signalFd < 0) {
+			log_.error(std::string("signalfd: ") + std::strerror(errno));
+			return 1;
+		}
+	}
+
 	auto start = Clock::now();
 	SyncCounts counts = syncAll();
 	auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
@@ -142,13 +144,6 @@ int Daemon::run()
 		std::printf("sync summary: %s\n", summary(counts).c_str());
 		return counts.failed ? 1 : 0;
 	}
-
-	sigset_t signals;
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGINT);
-	sigprocmask(SIG_BLOCK, &signals, nullptr);
-	int signalFd = signalfd(-1, &signals, SFD_CLOEXEC);
 
 	auto nextFull = Clock::now() + config_.ipvsSyncPeriod;
 	auto nextDrain = Clock::now() + kDrainInterval;

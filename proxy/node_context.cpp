@@ -139,4 +139,24 @@ NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 	return node;
 }
 
+ReconcilerConfig makeReconcilerConfig(const Config &config,
+				      const std::set<IpAddress> &localAddresses,
+				      std::string stateFile)
+{
+	ReconcilerConfig rc;
+	rc.desired.scheduler = config.ipvsScheduler;
+	rc.desired.families = { AF_INET };
+	for (const IpAddress &address : localAddresses)
+		if (address.isV6()) {
+			rc.desired.families.push_back(AF_INET6);
+			break;
+		}
+	rc.rules.masqueradeAll = config.masqueradeAll;
+	rc.rules.masqueradeBit = config.masqueradeBit;
+	rc.rules.clusterCIDRs = config.clusterCIDRs;
+	rc.excludeCIDRs = config.ipvsExcludeCIDRs;
+	rc.stateFile = std::move(stateFile);
+	return rc;
+}
+
 } /* namespace kipvs::proxy */

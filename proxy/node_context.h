@@ -13,6 +13,7 @@
 
 #include "proxy/config.h"
 #include "proxy/desired_state.h"
+#include "proxy/reconciler.h"
 #include "proxy/service_cache.h"
 
 namespace kipvs::proxy {
@@ -41,5 +42,14 @@ Result<std::set<IpAddress>> nodeAddresses();
 NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 			    const std::set<IpAddress> &localAddresses,
 			    const ListeningSockets &listening);
+
+/*
+ * How the reconciler is configured from the flags and the node's addresses
+ * (IPv6 services are programmed when the node has IPv6); stateFile is
+ * where ownership is kept ("" keeps it in memory only).
+ */
+ReconcilerConfig makeReconcilerConfig(const Config &config,
+				      const std::set<IpAddress> &localAddresses,
+				      std::string stateFile);
 
 } /* namespace kipvs::proxy */

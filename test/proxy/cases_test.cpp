@@ -420,22 +420,10 @@ void CaseRun::remove(const std::string &argument)
 		FAIL("cannot delete a " << w[0]);
 }
 
-/* As the daemon configures it (proxy/daemon.cpp), with a private state file. */
+/* As the daemon configures it, with a private state file. */
 void CaseRun::startReconciler()
 {
-	ReconcilerConfig rc;
-	rc.desired.scheduler = config_.ipvsScheduler;
-	rc.desired.families = { AF_INET };
-	for (const IpAddress &a : addresses_)
-		if (a.isV6()) {
-			rc.desired.families.push_back(AF_INET6);
-			break;
-		}
-	rc.rules.masqueradeAll = config_.masqueradeAll;
-	rc.rules.masqueradeBit = config_.masqueradeBit;
-	rc.rules.clusterCIDRs = config_.clusterCIDRs;
-	rc.excludeCIDRs = config_.ipvsExcludeCIDRs;
-	rc.stateFile = stateFile_;
+	ReconcilerConfig rc = makeReconcilerConfig(config_, addresses_, stateFile_);
 	reconciler_.reset();
 	reconciler_ = std::make_unique<Reconciler>(
 		*cache_, kernel_.tables(), rc, [this](LogLevel level, const std::string &text) {
