@@ -266,31 +266,70 @@ SyncCounts Reconciler::syncDraining()
 	std::set<ipvs::ServiceKey> keys = std::exchange(draining_, {});
 	std::vector<IpvsChange> changes;
 	for (const ipvs::ServiceKey &key : keys) {
-		auto server = kernelServers_.find(key);
-		if (server == kernelServers_.end())
+		if (!kernelServers_.count(key))
 			continue;
-		auto destinations = tables_.ipvs.readDestinations(key);
-		if (!destinations) {
-			if (destinations.error().code() == ESRCH || destinations.error().code() == ENOENT) {
-				kernelServers_.erase(server);
-				continue;
-			}
-			log_(LogLevel::Error, "checking draining real servers: " +
-						      destinations.error().message());
+		if (auto read = refreshDestinations(key); !read) {
+			log_(LogLevel::Error, "checking draining real servers: " + read.error().message());
 			draining_.insert(key);
 			counts.failed++;
 			continue;
 		}
-		server->second.destinations.clear();
-		for (ipvs::RealServer &destination : *destinations) {
-			DestinationKey destinationKey{ destination.address, destination.port };
-			server->second.destinations.emplace(destinationKey, std::move(destination));
-		}
-		diffServer(key, changes);
+		if (kernelServers_.count(key))
+			diffServer(key, true, changes);
 	}
 	counts += applyIpvs(changes);
 	saveState();
 	return counts;
+}
+
+/*
+ * Re-read the real servers of one virtual server kipvs knows, for their
+ * connection counts (which only the kernel keeps current). A virtual server
+ * that is gone is forgotten.
+ */
+Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
+{
+	auto server = kernelServers_.find(key);
+	if (server == kernelServers_.end())
+		return {};
+	auto destinations = tables_.ipvs.readDestinations(key);
+	if (!destinations) {
+		if (destinations.error().code() == ESRCH || destinations.error().code() == ENOENT) {
+			kernelServers_.erase(server);
+			return {};
+		}
+		return destinations.error();
+	}
+	server->second.destinations.clear();
+	for (ipvs::RealServer &destination : *destinations) {
+		DestinationKey destinationKey{ destination.address, destination.port };
+		server->second.destinations.emplace(destinationKey, std::move(destination));
+	}
+	return {};
+}
+
+/*
+ * Does a TCP real server start leaving this (still wanted) virtual server?
+ * Those already at weight 0 are the draining pass's.
+ */
+bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
+{
+	const WantedVirtualServer *want = wanted(key);
+	auto kernel = kernelServers_.find(key);
+	if (!want || kernel == kernelServers_.end() || key.protocol != ipvs::Protocol::Tcp)
+		return false;
+	for (const auto &[destinationKey, present] : kernel->second.destinations) {
+		if (present.weight == 0)
+			continue;
+		bool stays = std::any_of(want->destinations.begin(), want->destinations.end(),
+					 [&](const ipvs::RealServer &d) {
+						 return d.address == present.address &&
+							d.port == present.port;
+					 });
+		if (!stays)
+			return true;
+	}
+	return false;
 }
 
 size_t Reconciler::drainingCount() const
@@ -324,10 +363,26 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	 * depend on its address being on kube-ipvs0 (adopted from kube-proxy),
 	 * which applyAddresses() is about to unbind.
 	 */
-	std::vector<IpvsChange> changes;
-	for (const ipvs::ServiceKey &key : affected.servers)
-		diffServer(key, changes);
 	SyncCounts counts;
+	std::vector<IpvsChange> changes;
+	for (const ipvs::ServiceKey &key : affected.servers) {
+		/*
+		 * A full sync has just read every count. Otherwise, a TCP real
+		 * server that leaves is deleted at once only if the kernel,
+		 * asked now (one dump of that service), shows it without
+		 * connections; else it drains.
+		 */
+		bool fresh = full;
+		if (!full && hasLeavingTcpDestination(key)) {
+			if (auto read = refreshDestinations(key); read) {
+				fresh = true;
+			} else {
+				log_(LogLevel::Error, "reading real servers: " + read.error().message());
+				counts.failed++;
+			}
+		}
+		diffServer(key, fresh, changes);
+	}
 	counts += applyAddresses(affected.addresses);
 	counts += applySets(affected.entries);
 	counts += applyIpvs(changes);
@@ -336,7 +391,12 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	return counts;
 }
 
-void Reconciler::diffServer(const ipvs::ServiceKey &key, std::vector<IpvsChange> &changes)
+/*
+ * countsFresh: the kernel view's connection counts for key were read in
+ * this sync; only then may a TCP real server be deleted for having none.
+ */
+void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
+			    std::vector<IpvsChange> &changes)
 {
 	using Op = IpvsChange::Op;
 	const WantedVirtualServer *want = wanted(key);
@@ -374,13 +434,13 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, std::vector<IpvsChange>
 			continue;
 		}
 		/* Graceful termination: weight 0, deleted once its connections end. */
-		if (present.weight != 0) {
+		if (countsFresh && present.activeConnections + present.inactiveConnections == 0) {
+			changes.push_back({ Op::DeleteDestination, want->server, present });
+		} else if (present.weight != 0) {
 			ipvs::RealServer quiesced = present;
 			quiesced.weight = 0;
 			changes.push_back({ Op::UpdateDestination, want->server, quiesced });
 			draining_.insert(key);
-		} else if (present.activeConnections + present.inactiveConnections == 0) {
-			changes.push_back({ Op::DeleteDestination, want->server, present });
 		} else {
 			draining_.insert(key);
 		}

@@ -92,7 +92,10 @@ private:
 	bool mayDelete(const ipvs::ServiceKey &key) const;
 
 	SyncCounts apply(const Affected &affected, bool full);
-	void diffServer(const ipvs::ServiceKey &key, std::vector<IpvsChange> &changes);
+	bool hasLeavingTcpDestination(const ipvs::ServiceKey &key) const;
+	Result<void> refreshDestinations(const ipvs::ServiceKey &key);
+	void diffServer(const ipvs::ServiceKey &key, bool countsFresh,
+			std::vector<IpvsChange> &changes);
 	SyncCounts applyIpvs(const std::vector<IpvsChange> &changes);
 	SyncCounts applyAddresses(const std::set<IpAddress> &affected);
 	SyncCounts applySets(const std::set<SetEntry> &affected);

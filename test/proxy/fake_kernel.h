@@ -35,6 +35,8 @@ public:
 	std::map<int, int> ruleTampering;
 	/* Every change applied, described, in order. */
 	std::vector<std::string> log;
+	/* How often one service's real servers were dumped. */
+	size_t destinationReads = 0;
 	/* Changes whose description contains this text fail with EINVAL. */
 	std::string failMatching;
 
@@ -63,6 +65,7 @@ public:
 
 	Result<std::vector<ipvs::RealServer>> readDestinations(const ipvs::ServiceKey &key) override
 	{
+		destinationReads++;
 		auto it = servers.find(key);
 		if (it == servers.end())
 			return Error(ESRCH, "list real servers", key.toString());

@@ -182,6 +182,36 @@ TEST_CASE("removed TCP endpoints drain; UDP endpoints go at once", "[reconciler]
 	CHECK(reconciler.drainingCount() == 0);
 }
 
+TEST_CASE("a leaving TCP endpoint is judged by the kernel's counts of now", "[reconciler][graceful]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.2.6", "10.244.3.7" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	/* Connections arrive after kipvs last read the kernel. */
+	f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->activeConnections = 1;
+	f.kernel.destinationReads = 0;
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	SyncCounts counts = reconciler.syncServices(node(), f.cache.takeChanged());
+	/* As kube-proxy: one without connections goes now, one with drains. */
+	CHECK(counts.deleted == 1);
+	CHECK(counts.updated == 1);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.3.7:8080") == nullptr);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->weight == 0);
+	CHECK(reconciler.drainingCount() == 1);
+	CHECK(f.kernel.destinationReads == 1);
+
+	/* A change that removes no real server reads nothing. */
+	f.kernel.destinationReads = 0;
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.4.8" }));
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.destinationReads == 0);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.4.8:8080") != nullptr);
+}
+
 TEST_CASE("a draining endpoint that comes back returns to weight 1", "[reconciler][graceful]")
 {
 	Fixture f;
@@ -359,8 +389,8 @@ TEST_CASE("two services claiming one virtual server: the first keeps it", "[reco
 	f.cache.serviceDeleted({ "default", "a" });
 	reconciler.syncServices(node(), f.cache.takeChanged());
 	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.9.9:8080"));
-	/* a's endpoint drains gracefully (TCP). */
-	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.1.5:8080")->weight == 0);
+	/* a's endpoint had no connections: deleted at once. */
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.1.5:8080") == nullptr);
 	CHECK(f.kernel.addresses.count(ip("203.0.113.5")));
 }
 
