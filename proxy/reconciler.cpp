@@ -31,7 +31,47 @@ bool sameNode(const NodeContext &a, const NodeContext &b)
 	       a.localAddresses == b.localAddresses && a.otherNodeAddresses == b.otherNodeAddresses;
 }
 
+/*
+ * At most this many IPVS changes are built before they are applied: a cold
+ * sync of 5,000 services x 10 endpoints is 55,000 changes, 30 MB at once.
+ */
+constexpr size_t kIpvsChunk = 2048;
+
 } /* namespace */
+
+Reconciler::KernelDestination Reconciler::KernelDestination::of(const ipvs::RealServer &destination)
+{
+	KernelDestination kept;
+	kept.family = destination.family;
+	kept.method = destination.method;
+	kept.weight = destination.weight;
+	kept.upperThreshold = destination.upperThreshold;
+	kept.lowerThreshold = destination.lowerThreshold;
+	kept.tunnelType = destination.tunnelType;
+	kept.tunnelPort = destination.tunnelPort;
+	kept.tunnelFlags = destination.tunnelFlags;
+	kept.activeConnections = destination.activeConnections;
+	kept.inactiveConnections = destination.inactiveConnections;
+	return kept;
+}
+
+ipvs::RealServer Reconciler::KernelDestination::realServer(const DestinationKey &key) const
+{
+	ipvs::RealServer destination;
+	destination.address = key.first;
+	destination.port = key.second;
+	destination.family = family;
+	destination.method = method;
+	destination.weight = weight;
+	destination.upperThreshold = upperThreshold;
+	destination.lowerThreshold = lowerThreshold;
+	destination.tunnelType = tunnelType;
+	destination.tunnelPort = tunnelPort;
+	destination.tunnelFlags = tunnelFlags;
+	destination.activeConnections = activeConnections;
+	destination.inactiveConnections = inactiveConnections;
+	return destination;
+}
 
 Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
 		       LogSink log)
@@ -159,10 +199,12 @@ Result<void> Reconciler::readKernel()
 	for (IpvsEntry &entry : *servers) {
 		KernelServer &server = kernelServers_[entry.server.key];
 		server.server = std::move(entry.server);
-		for (ipvs::RealServer &destination : entry.destinations) {
+		for (const ipvs::RealServer &destination : entry.destinations) {
 			DestinationKey key{ destination.address, destination.port };
-			server.destinations.emplace(key, std::move(destination));
+			server.destinations.emplace(key, KernelDestination::of(destination));
 		}
+		/* Hold one copy of the table at a time. */
+		entry.destinations = {};
 	}
 	kernelAddresses_ = std::move(*addresses);
 	kernelSets_ = std::move(*sets);
@@ -282,9 +324,10 @@ SyncCounts Reconciler::syncDraining()
 			continue;
 		}
 		server->second.destinations.clear();
-		for (ipvs::RealServer &destination : *destinations) {
+		for (const ipvs::RealServer &destination : *destinations) {
 			DestinationKey destinationKey{ destination.address, destination.port };
-			server->second.destinations.emplace(destinationKey, std::move(destination));
+			server->second.destinations.emplace(destinationKey,
+							    KernelDestination::of(destination));
 		}
 		diffServer(key, changes);
 	}
@@ -305,8 +348,8 @@ size_t Reconciler::drainingCount() const
 			bool stillWanted = want && std::any_of(want->destinations.begin(),
 							       want->destinations.end(),
 							       [&](const ipvs::RealServer &d) {
-								       return d.address == destination.address &&
-									      d.port == destination.port;
+								       return d.address == destinationKey.first &&
+									      d.port == destinationKey.second;
 							       });
 			if (!stillWanted)
 				count++;
@@ -323,8 +366,14 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	counts += applyAddresses(affected.addresses);
 	counts += applySets(affected.entries);
 	std::vector<IpvsChange> changes;
-	for (const ipvs::ServiceKey &key : affected.servers)
+	for (const ipvs::ServiceKey &key : affected.servers) {
 		diffServer(key, changes);
+		/* A server's changes stay together; the next server's see the view they left. */
+		if (changes.size() >= kIpvsChunk) {
+			counts += applyIpvs(changes);
+			changes.clear();
+		}
+	}
 	counts += applyIpvs(changes);
 	counts += applyRules(full);
 	saveState();
@@ -356,7 +405,8 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, std::vector<IpvsChange>
 	for (const ipvs::RealServer &destination : want->destinations)
 		wantedDestinations[{ destination.address, destination.port }] = &destination;
 
-	for (const auto &[destinationKey, present] : kernel->second.destinations) {
+	for (const auto &[destinationKey, kept] : kernel->second.destinations) {
+		ipvs::RealServer present = kept.realServer(destinationKey);
 		auto match = wantedDestinations.find(destinationKey);
 		if (match != wantedDestinations.end()) {
 			/* Also brings a draining endpoint that came back to weight 1. */
@@ -423,11 +473,13 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 			counts.deleted++;
 			break;
 		case Op::AddDestination:
-			kernelServers_[key].destinations[destinationKey] = change.destination;
+			kernelServers_[key].destinations[destinationKey] =
+				KernelDestination::of(change.destination);
 			counts.added++;
 			break;
 		case Op::UpdateDestination:
-			kernelServers_[key].destinations[destinationKey] = change.destination;
+			kernelServers_[key].destinations[destinationKey] =
+				KernelDestination::of(change.destination);
 			counts.updated++;
 			break;
 		case Op::DeleteDestination:
