@@ -4,6 +4,7 @@
  */
 #include "proxy/kernel_adapters.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 
@@ -215,26 +216,53 @@ const char *tool(int family, const char *name)
 	static const std::map<std::string, std::pair<const char *, const char *>> tools = {
 		{ "restore", { "iptables-restore", "ip6tables-restore" } },
 		{ "save", { "iptables-save", "ip6tables-save" } },
-		{ "iptables", { "iptables", "ip6tables" } },
 	};
 	const auto &pair = tools.at(name);
 	return family == AF_INET6 ? pair.second : pair.first;
+}
+
+/*
+ * The lines of the nat and filter tables that mention a KUBE- chain, from
+ * one iptables-save run (a table not loaded has none).
+ */
+Result<std::map<std::string, std::vector<std::string>>> kubeLines(int family)
+{
+	auto saved = runCommand({ tool(family, "save") });
+	if (!saved)
+		return saved.error();
+	std::map<std::string, std::vector<std::string>> lines = { { "nat", {} }, { "filter", {} } };
+	std::vector<std::string> *table = nullptr;
+	std::istringstream in(*saved);
+	std::string line;
+	while (std::getline(in, line)) {
+		if (!line.empty() && line[0] == '*') {
+			auto it = lines.find(line.substr(1));
+			table = it == lines.end() ? nullptr : &it->second;
+			continue;
+		}
+		if (table && line.find("KUBE-") != std::string::npos)
+			table->push_back(line);
+	}
+	return lines;
+}
+
+/* The jump as iptables-save prints it. */
+std::string jumpLine(const JumpRule &jump)
+{
+	return std::string("-A ") + jump.from + " -m comment --comment \"" + jump.comment +
+	       "\" -j " + jump.to;
 }
 
 } /* namespace */
 
 Result<std::string> KernelRuleTable::fingerprint(int family)
 {
+	auto tables = kubeLines(family);
+	if (!tables)
+		return tables.error();
 	std::string lines;
 	for (const char *table : { "nat", "filter" }) {
-		auto saved = runCommand({ tool(family, "save"), "-t", table });
-		if (!saved)
-			return saved.error();
-		std::istringstream in(*saved);
-		std::string line;
-		while (std::getline(in, line)) {
-			if (line.find("KUBE-") == std::string::npos)
-				continue;
+		for (std::string line : (*tables)[table]) {
 			/* Counters change with traffic; the rules do not. */
 			if (line[0] == ':')
 				line = line.substr(0, line.find(' '));
@@ -244,26 +272,44 @@ Result<std::string> KernelRuleTable::fingerprint(int family)
 	return stableHash(lines);
 }
 
+/*
+ * One iptables-save to see which jumps are missing, then one
+ * iptables-restore that rewrites kipvs's chains and inserts those jumps
+ * (each at position 1, in order, as separate inserts would).
+ */
 Result<void> KernelRuleTable::restore(int family, const std::string &ruleset)
 {
-	auto restored = runCommand({ tool(family, "restore"), "--noflush", "-w", "5" }, ruleset);
-	if (!restored)
-		return restored.error().withContext("write kipvs's chains");
+	auto present = kubeLines(family);
+	if (!present)
+		return present.error().withContext("read the jumps into kipvs's chains");
+	std::map<std::string, std::string> inserts;
 	for (const JumpRule &jump : jumpRules()) {
-		std::vector<std::string> rule = { "-m", "comment", "--comment", jump.comment,
-						  "-j", jump.to };
-		std::vector<std::string> check = { tool(family, "iptables"), "-w", "5", "-t",
-						   jump.table, "-C", jump.from };
-		check.insert(check.end(), rule.begin(), rule.end());
-		if (runCommand(check))
+		const std::vector<std::string> &lines = (*present)[jump.table];
+		if (std::find(lines.begin(), lines.end(), jumpLine(jump)) != lines.end())
 			continue;
-		std::vector<std::string> insert = { tool(family, "iptables"), "-w", "5", "-t",
-						    jump.table, "-I", jump.from, "1" };
-		insert.insert(insert.end(), rule.begin(), rule.end());
-		if (auto inserted = runCommand(insert); !inserted)
-			return inserted.error().withContext(std::string("insert the jump from ") +
-							    jump.from + " to " + jump.to);
+		inserts[jump.table] += std::string("-I ") + jump.from + " 1 -m comment --comment \"" +
+				       jump.comment + "\" -j " + jump.to + "\n";
 	}
+
+	std::string input;
+	std::istringstream in(ruleset);
+	std::string line, table;
+	while (std::getline(in, line)) {
+		if (!line.empty() && line[0] == '*')
+			table = line.substr(1);
+		if (line == "COMMIT") {
+			input += inserts[table];
+			inserts.erase(table);
+		}
+		input += line + "\n";
+	}
+	for (const auto &[name, lines] : inserts)
+		if (!lines.empty())
+			input += "*" + name + "\n" + lines + "COMMIT\n";
+
+	auto restored = runCommand({ tool(family, "restore"), "--noflush", "-w", "5" }, input);
+	if (!restored)
+		return restored.error().withContext("write kipvs's chains and their jumps");
 	return {};
 }
 

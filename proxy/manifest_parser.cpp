@@ -785,6 +785,8 @@ Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std:
 	Field endpoints = root["endpoints"];
 	if (auto problem = checkSequence(endpoints))
 		return problem;
+	/* Exactly as many as there are: the slice is kept for as long as it is served. */
+	slice.endpoints.reserve(endpoints.size());
 	for (size_t i = 0; i < endpoints.size(); i++) {
 		Endpoint endpoint;
 		if (auto problem = parseEndpoint(endpoints.item(i), slice.family, endpoint))

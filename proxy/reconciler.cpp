@@ -31,7 +31,47 @@ bool sameNode(const NodeContext &a, const NodeContext &b)
 	       a.localAddresses == b.localAddresses && a.otherNodeAddresses == b.otherNodeAddresses;
 }
 
+/*
+ * At most this many IPVS changes are built before they are applied: a cold
+ * sync of 5,000 services x 10 endpoints is 55,000 changes, 30 MB at once.
+ */
+constexpr size_t kIpvsChunk = 2048;
+
 } /* namespace */
+
+Reconciler::KernelDestination Reconciler::KernelDestination::of(const ipvs::RealServer &destination)
+{
+	KernelDestination kept;
+	kept.family = destination.family;
+	kept.method = destination.method;
+	kept.weight = destination.weight;
+	kept.upperThreshold = destination.upperThreshold;
+	kept.lowerThreshold = destination.lowerThreshold;
+	kept.tunnelType = destination.tunnelType;
+	kept.tunnelPort = destination.tunnelPort;
+	kept.tunnelFlags = destination.tunnelFlags;
+	kept.activeConnections = destination.activeConnections;
+	kept.inactiveConnections = destination.inactiveConnections;
+	return kept;
+}
+
+ipvs::RealServer Reconciler::KernelDestination::realServer(const DestinationKey &key) const
+{
+	ipvs::RealServer destination;
+	destination.address = key.first;
+	destination.port = key.second;
+	destination.family = family;
+	destination.method = method;
+	destination.weight = weight;
+	destination.upperThreshold = upperThreshold;
+	destination.lowerThreshold = lowerThreshold;
+	destination.tunnelType = tunnelType;
+	destination.tunnelPort = tunnelPort;
+	destination.tunnelFlags = tunnelFlags;
+	destination.activeConnections = activeConnections;
+	destination.inactiveConnections = inactiveConnections;
+	return destination;
+}
 
 Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
 		       LogSink log)
@@ -159,10 +199,12 @@ Result<void> Reconciler::readKernel()
 	for (IpvsEntry &entry : *servers) {
 		KernelServer &server = kernelServers_[entry.server.key];
 		server.server = std::move(entry.server);
-		for (ipvs::RealServer &destination : entry.destinations) {
+		for (const ipvs::RealServer &destination : entry.destinations) {
 			DestinationKey key{ destination.address, destination.port };
-			server.destinations.emplace(key, std::move(destination));
+			server.destinations.emplace(key, KernelDestination::of(destination));
 		}
+		/* Hold one copy of the table at a time. */
+		entry.destinations = {};
 	}
 	kernelAddresses_ = std::move(*addresses);
 	kernelSets_ = std::move(*sets);
@@ -301,9 +343,9 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
 		return destinations.error();
 	}
 	server->second.destinations.clear();
-	for (ipvs::RealServer &destination : *destinations) {
+	for (const ipvs::RealServer &destination : *destinations) {
 		DestinationKey destinationKey{ destination.address, destination.port };
-		server->second.destinations.emplace(destinationKey, std::move(destination));
+		server->second.destinations.emplace(destinationKey, KernelDestination::of(destination));
 	}
 	return {};
 }
@@ -323,8 +365,8 @@ bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
 			continue;
 		bool stays = std::any_of(want->destinations.begin(), want->destinations.end(),
 					 [&](const ipvs::RealServer &d) {
-						 return d.address == present.address &&
-							d.port == present.port;
+						 return d.address == destinationKey.first &&
+							d.port == destinationKey.second;
 					 });
 		if (!stays)
 			return true;
@@ -344,8 +386,8 @@ size_t Reconciler::drainingCount() const
 			bool stillWanted = want && std::any_of(want->destinations.begin(),
 							       want->destinations.end(),
 							       [&](const ipvs::RealServer &d) {
-								       return d.address == destination.address &&
-									      d.port == destination.port;
+								       return d.address == destinationKey.first &&
+									      d.port == destinationKey.second;
 							       });
 			if (!stillWanted)
 				count++;
@@ -359,9 +401,10 @@ size_t Reconciler::drainingCount() const
 SyncCounts Reconciler::apply(const Affected &affected, bool full)
 {
 	/*
-	 * Diff the virtual servers first: whether kipvs may delete one can
-	 * depend on its address being on kube-ipvs0 (adopted from kube-proxy),
-	 * which applyAddresses() is about to unbind.
+	 * IPVS first: a new virtual server exists before its address is bound
+	 * (no moment where the address answers with a reset), and whether kipvs
+	 * may delete one can depend on its address being on kube-ipvs0 (adopted
+	 * from kube-proxy), which applyAddresses() may be about to unbind.
 	 */
 	SyncCounts counts;
 	std::vector<IpvsChange> changes;
@@ -382,10 +425,15 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 			}
 		}
 		diffServer(key, fresh, changes);
+		/* A server's changes stay together; the next server's see the view they left. */
+		if (changes.size() >= kIpvsChunk) {
+			counts += applyIpvs(changes);
+			changes.clear();
+		}
 	}
+	counts += applyIpvs(changes);
 	counts += applyAddresses(affected.addresses);
 	counts += applySets(affected.entries);
-	counts += applyIpvs(changes);
 	counts += applyRules(full);
 	saveState();
 	return counts;
@@ -421,7 +469,8 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 	for (const ipvs::RealServer &destination : want->destinations)
 		wantedDestinations[{ destination.address, destination.port }] = &destination;
 
-	for (const auto &[destinationKey, present] : kernel->second.destinations) {
+	for (const auto &[destinationKey, kept] : kernel->second.destinations) {
+		ipvs::RealServer present = kept.realServer(destinationKey);
 		auto match = wantedDestinations.find(destinationKey);
 		if (match != wantedDestinations.end()) {
 			/* Also brings a draining endpoint that came back to weight 1. */
@@ -488,11 +537,13 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 			counts.deleted++;
 			break;
 		case Op::AddDestination:
-			kernelServers_[key].destinations[destinationKey] = change.destination;
+			kernelServers_[key].destinations[destinationKey] =
+				KernelDestination::of(change.destination);
 			counts.added++;
 			break;
 		case Op::UpdateDestination:
-			kernelServers_[key].destinations[destinationKey] = change.destination;
+			kernelServers_[key].destinations[destinationKey] =
+				KernelDestination::of(change.destination);
 			counts.updated++;
 			break;
 		case Op::DeleteDestination:

@@ -78,9 +78,29 @@ private:
 		std::set<SetEntry> entries;
 	};
 	using DestinationKey = std::pair<IpAddress, uint16_t>;
+	/*
+	 * A real server as the kernel holds it, less its address and port
+	 * (the key) and its statistics: an ipvs::RealServer is 224 bytes,
+	 * 160 of them counters kipvs never looks at.
+	 */
+	struct KernelDestination {
+		int family = AF_INET;
+		ipvs::ForwardMethod method = ipvs::ForwardMethod::Masq;
+		int32_t weight = 1;
+		uint32_t upperThreshold = 0;
+		uint32_t lowerThreshold = 0;
+		ipvs::TunnelType tunnelType = ipvs::TunnelType::Ipip;
+		uint16_t tunnelPort = 0;
+		uint16_t tunnelFlags = 0;
+		uint32_t activeConnections = 0;
+		uint32_t inactiveConnections = 0;
+
+		static KernelDestination of(const ipvs::RealServer &destination);
+		ipvs::RealServer realServer(const DestinationKey &key) const;
+	};
 	struct KernelServer {
 		ipvs::VirtualServer server;
-		std::map<DestinationKey, ipvs::RealServer> destinations;
+		std::map<DestinationKey, KernelDestination> destinations;
 	};
 
 	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
