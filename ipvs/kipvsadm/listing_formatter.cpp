@@ -301,8 +301,11 @@ void ListingFormatter::realServerRow(Output &out, const std::string &serviceName
 {
 	std::string dname = resolver_.addressPort(real.family, real.address, real.port,
 						  protocolNumber(service));
-	/* Real-server names are cut to their 28-wide column under IPv4 services. */
-	if (!format_.rule && service.key.family != AF_INET6 && dname.size() > 28)
+	/*
+	 * IPv4 real-server names are cut to their 28-wide column; IPv6 ones are
+	 * not, also under an IPv4 service (a tunnelled mixed-family real server).
+	 */
+	if (!format_.rule && real.family != AF_INET6 && dname.size() > 28)
 		dname.resize(28);
 	const char *d = dname.c_str();
 

@@ -42,17 +42,22 @@ fd00::100	v6real.example
 HOSTS
 mount --bind "$work/hosts" /etc/hosts
 # Reverse lookups of the many addresses below must fail fast, not wait for
-# a name server this namespace cannot reach.
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$work/resolv.conf"
+# a name server this namespace cannot reach; and not on 127.0.0.1:53, which
+# is a virtual service below (the lookups would move its counters).
+printf 'nameserver 127.0.0.2\noptions timeout:1 attempts:1\n' >"$work/resolv.conf"
 mount --bind "$work/resolv.conf" /etc/resolv.conf
 
 # Both tools run with argv[0] "ipvsadm" (it appears in the messages), at
 # the same moment, so counters and timers that move give them the same
 # view; a listing that moved between the two reads is retried.
 run_pair() {
+	local a b
 	( (exec -a ipvsadm "$ipvsadm" "$@") >"$work/a.out" 2>"$work/a.err"; echo $? >"$work/a.rc" ) </dev/null &
+	a=$!
 	( (exec -a ipvsadm "$kipvsadm" "$@") >"$work/b.out" 2>"$work/b.err"; echo $? >"$work/b.rc" ) </dev/null &
-	wait
+	b=$!
+	# Only these two: a bare `wait` would also wait for the log's tee.
+	wait "$a" "$b"
 }
 same_pair() {
 	cmp -s "$work/a.out" "$work/b.out" && cmp -s "$work/a.err" "$work/b.err" &&
