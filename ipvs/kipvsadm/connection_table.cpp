@@ -69,7 +69,8 @@ bool ConnectionTable::printEntry(const char *line, Output &out)
 	char expire[16];
 	std::snprintf(expire, sizeof(expire), "%02u:%02u", expires / 60, expires % 60);
 
-	if (format_.persistentConn)
+	/* ipvsadm adds the persistence-engine columns only to entries that have them. */
+	if (format_.persistentConn && n >= 10)
 		out.printf("%-3s %-6s %-11s %-18s %-18s %-18s %-16s %s\n", protocol, expire, state,
 			   c.c_str(), v.c_str(), d.c_str(), peName, peData);
 	else

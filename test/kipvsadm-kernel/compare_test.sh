@@ -91,12 +91,22 @@ ip addr add 10.96.0.10/32 dev kipvsadm0
 ip addr add 10.96.0.11/32 dev kipvsadm0
 ip -6 addr add fd96::10/128 dev kipvsadm0 nodad
 
-check "the fixed rules load" sh -c "'$ipvsadm' -R <'$here/state.rules'"
-check "the generated rules load" sh -c "python3 '$here/gen_state.py' 120 5 | '$ipvsadm' -R 2>/dev/null; true"
-check "timeouts are set" "$ipvsadm" --set 901 121 301
+# Sync daemons first: the kernel refuses them while a virtual server has a
+# real server of the other family (state.rules has tunnelled ones), and
+# refuses such real servers while a daemon runs. So they are listed, then
+# stopped, before the table is loaded.
 check "a master sync daemon starts" "$ipvsadm" --start-daemon master --mcast-interface kipvsadm0 --syncid 7
 check "a backup sync daemon starts" "$ipvsadm" --start-daemon backup --mcast-interface kipvsadm0 \
 	--syncid 9 --mcast-group 239.1.2.3 --mcast-port 9999 --mcast-ttl 3 --sync-maxlen 1200
+for mode in "-Ln --daemon" "-L --daemon" "--list --daemon --numeric"; do
+	# shellcheck disable=SC2086
+	compare $mode
+done
+check "the sync daemons stop" sh -c "'$ipvsadm' --stop-daemon master && '$ipvsadm' --stop-daemon backup"
+
+check "the fixed rules load" sh -c "'$ipvsadm' -R <'$here/state.rules'"
+check "the generated rules load" sh -c "python3 '$here/gen_state.py' 120 5 | '$ipvsadm' -R 2>/dev/null; true"
+check "timeouts are set" "$ipvsadm" --set 901 121 301
 
 # --- static listings --------------------------------------------------------
 static_modes=(
@@ -166,6 +176,9 @@ import socket, threading
 def tcp(family, address):
     s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        # Beside the IPv4 listener on the same port.
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((address, 8080)); s.listen(64)
     while True:
         c, _ = s.accept()

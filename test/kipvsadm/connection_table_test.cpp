@@ -49,11 +49,25 @@ TEST_CASE("connection entries, IPv4 and IPv6", "[kipvsadm]")
 		       "UDP 60:00  UDP         10.0.0.2:54321     10.0.0.53:53       10.3.0.1:5353\n"
 		       "TCP 00:59  SYN_RECV    [fd00::2]:50000    [fd00::1]:80       [fd00::100]:8080\n");
 
+	/* Entries without a persistence engine keep the short row (as ipvsadm 1.31 prints). */
 	r = runKipvsadm(provider, { "-Lnc", "--persistent-conn" }, path);
 	CHECK(r.out.rfind("IPVS connection entries\n"
 			  "pro expire state       source             virtual            destination        pe name          pe_data\n"
-			  "TCP 14:59  ESTABLISHED 10.0.0.2:50000     10.0.0.1:80        10.1.0.5:8080                       \n",
+			  "TCP 14:59  ESTABLISHED 10.0.0.2:50000     10.0.0.1:80        10.1.0.5:8080\n",
 			  0) == 0);
+	std::remove(path.c_str());
+}
+
+TEST_CASE("connection entries of a persistence engine show its columns", "[kipvsadm]")
+{
+	std::string path = writeTemp(
+		std::string(procHeader) +
+		"UDP 0A000002 13C4 0A000001 13C4 0A010005 13C4 UDP            299 sip 6131406e\n");
+	FakeProvider provider({});
+	RunResult r = runKipvsadm(provider, { "-Lnc", "--persistent-conn" }, path);
+	CHECK(r.out == "IPVS connection entries\n"
+		       "pro expire state       source             virtual            destination        pe name          pe_data\n"
+		       "UDP 04:59  UDP         10.0.0.2:5060      10.0.0.1:5060      10.1.0.5:5060      sip              6131406e\n");
 	std::remove(path.c_str());
 }
 
