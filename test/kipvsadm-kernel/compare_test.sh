@@ -223,14 +223,19 @@ def tcp(family, address, payload, keep=None):
             keep.append(s)
     except OSError as e:
         print("tcp", address, e, file=sys.stderr); ok = False
+def step(text):
+    print(time.strftime("%H:%M:%S"), text, file=sys.stderr, flush=True)
 # Over 100,000,000 bytes in, so the byte counters scale to K.
 tcp(socket.AF_INET, "10.96.0.10", b"x" * 101_000_000)
+step("sent 101 MB over TCP")
 kept = []
 for i in range(20):
     tcp(socket.AF_INET, "10.96.0.10", b"y" * 1000)
     tcp(socket.AF_INET, "10.96.0.11", b"z" * 1000, kept if i < 3 else None)
+step("short TCP connections done")
 for i in range(5):
     tcp(socket.AF_INET6, "fd96::10", b"w" * 5000)
+step("IPv6 connections done")
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.settimeout(2)
 for i in range(30):
@@ -246,13 +251,15 @@ try:
 except OSError:
     pass
 time.sleep(1)
-print("established" if ok else "traffic failed")
+print("established" if ok else "traffic failed", flush=True)
 # Keep the persistent connections open while the listings run.
 time.sleep(3600)
 PY
 python3 "$work/traffic.py" >"$work/traffic.log" 2>&1 &
 pids="$pids $!"
-for _ in $(seq 300); do
+# The 101 MB take a while under emulation (a minute or more when the
+# machine is busy).
+for _ in $(seq 900); do
 	grep -q -e established -e failed "$work/traffic.log" && break
 	sleep 1
 done
