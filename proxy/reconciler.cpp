@@ -179,14 +179,24 @@ bool Reconciler::mayDelete(const ipvs::ServiceKey &key) const
 
 /* ---- syncs ------------------------------------------------------------- */
 
+void Reconciler::lap(const char *what)
+{
+	auto now = std::chrono::steady_clock::now();
+	auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - lapStart_).count();
+	laps_ += std::string(laps_.empty() ? "" : ", ") + what + " " + std::to_string(ms) + " ms";
+	lapStart_ = now;
+}
+
 Result<void> Reconciler::readKernel()
 {
 	auto servers = tables_.ipvs.readServers();
 	if (!servers)
 		return servers.error();
+	lap("read IPVS");
 	auto addresses = tables_.addresses.readAddresses();
 	if (!addresses)
 		return addresses.error();
+	lap("read addresses");
 	std::vector<std::string> names;
 	for (int family : config_.desired.families)
 		for (const SetSpec &spec : ownedSets(family))
@@ -194,6 +204,7 @@ Result<void> Reconciler::readKernel()
 	auto sets = tables_.sets.readSets(names);
 	if (!sets)
 		return sets.error();
+	lap("read sets");
 
 	kernelServers_.clear();
 	for (IpvsEntry &entry : *servers) {
@@ -219,6 +230,8 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 		log_(LogLevel::Error, std::string(what) + ": " + error.message());
 		counts.failed++;
 	};
+	lapStart_ = std::chrono::steady_clock::now();
+	laps_.clear();
 
 	if (!kernelRead_ && !config_.stateFile.empty()) {
 		auto loaded = loadState(config_.stateFile);
@@ -238,6 +251,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 			specs.push_back(std::move(spec));
 	if (auto created = tables_.sets.ensureSets(specs); !created)
 		fail(created.error(), "ipsets");
+	lap("link and sets");
 	if (auto read = readKernel(); !read) {
 		fail(read.error(), "reading the kernel state");
 		return counts;
@@ -255,6 +269,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 		recompute(name, node, affected);
 	lastNode_ = node;
 	haveNode_ = true;
+	lap("desired state");
 
 	/* Then look at every object on either side. */
 	Affected all;
@@ -273,6 +288,8 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	retry_.clear();
 
 	counts += apply(all, true);
+	log_(LogLevel::Info, "full sync phases: " + laps_);
+	laps_.clear();
 	return counts;
 }
 
@@ -432,10 +449,17 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 		}
 	}
 	counts += applyIpvs(changes);
+	lap("IPVS");
 	counts += applyAddresses(affected.addresses);
+	lap("addresses");
 	counts += applySets(affected.entries);
+	lap("sets");
 	counts += applyRules(full);
+	lap("iptables");
 	saveState();
+	lap("state file");
+	if (!full)
+		laps_.clear();
 	return counts;
 }
 

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -121,6 +122,8 @@ private:
 	SyncCounts applySets(const std::set<SetEntry> &affected);
 	SyncCounts applyRules(bool full);
 	void saveState();
+	/* Note the time spent since the last lap under `what` (full syncs log it). */
+	void lap(const char *what);
 
 	const ServiceCache &cache_;
 	KernelTables tables_;
@@ -146,6 +149,8 @@ private:
 
 	PersistentState persistent_;
 	PersistentState savedPersistent_;
+	std::chrono::steady_clock::time_point lapStart_;
+	std::string laps_;
 	std::set<std::string> loggedRefusals_;
 };
 
