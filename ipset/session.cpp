@@ -19,8 +19,15 @@
 #include <libipset/session.h>
 #include <libipset/types.h>
 
+#include <arpa/inet.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
 #include "ipset/report.h"
 #include "ipset/set_name.h"
+#include "netlink/attribute_table.h"
+#include "netlink/message.h"
+#include "netlink/netlink_socket.h"
 
 namespace kipvs::ipset {
 
@@ -461,46 +468,171 @@ Result<std::string> Session::save(const std::string &set)
 	return capture(IPSET_CMD_SAVE, IPSET_LIST_SAVE, set);
 }
 
+namespace {
+
+/*
+ * The attributes of an IPSET_CMD_LIST reply (include/uapi/linux/netfilter/
+ * ipset/ip_set.h) that listing members needs; the rest are skipped.
+ */
+const netlink::AttributeTable &addressPolicy()
+{
+	static const netlink::AttributeTable table("ipset address", {
+		{ IPSET_ATTR_IPADDR_IPV4, "ipv4", netlink::AttributeType::Binary, 4, 4 },
+		{ IPSET_ATTR_IPADDR_IPV6, "ipv6", netlink::AttributeType::Binary, 16, 16 },
+	});
+	return table;
+}
+
+const netlink::AttributeTable &memberPolicy()
+{
+	static const netlink::AttributeTable table("ipset member", {
+		{ IPSET_ATTR_IP, "ip", netlink::AttributeType::Nested, 0, 0, &addressPolicy() },
+		{ IPSET_ATTR_CIDR, "cidr", netlink::AttributeType::U8 },
+		{ IPSET_ATTR_PORT, "port", netlink::AttributeType::U16 },
+		{ IPSET_ATTR_PROTO, "proto", netlink::AttributeType::U8 },
+		{ IPSET_ATTR_IP2, "ip2", netlink::AttributeType::Nested, 0, 0, &addressPolicy() },
+		{ IPSET_ATTR_CIDR2, "cidr2", netlink::AttributeType::U8 },
+	});
+	return table;
+}
+
+const netlink::AttributeTable &listPolicy()
+{
+	static const netlink::AttributeTable table("ipset list", {
+		{ IPSET_ATTR_PROTOCOL, "protocol", netlink::AttributeType::U8 },
+		{ IPSET_ATTR_SETNAME, "setname", netlink::AttributeType::String, 0, IPSET_MAXNAMELEN },
+		{ IPSET_ATTR_TYPENAME, "typename", netlink::AttributeType::String, 0, IPSET_MAXNAMELEN },
+		{ IPSET_ATTR_ADT, "adt", netlink::AttributeType::Binary },
+	});
+	return table;
+}
+
+Result<IpAddress> memberAddress(const netlink::Attributes &member, uint16_t id)
+{
+	auto nest = member.nested(id);
+	if (!nest)
+		return nest.error();
+	for (uint16_t family : { IPSET_ATTR_IPADDR_IPV4, IPSET_ATTR_IPADDR_IPV6 })
+		if (auto bytes = nest->binary(family))
+			if (auto address = IpAddress::fromBytes(bytes->data(), bytes->size()))
+				return *address;
+	return Error(EPROTO, "parse ipset member (an address of no family)");
+}
+
+/* One member as the kernel lists it, by the set's type. */
+Result<Entry> parseMember(SetType type, const netlink::Attributes &member)
+{
+	auto port = [&] { return ntohs(member.u16(IPSET_ATTR_PORT).value_or(0)); };
+	auto protocol = [&] { return static_cast<Protocol>(member.u8(IPSET_ATTR_PROTO).value_or(0)); };
+	if (type == SetType::BitmapPort)
+		return Entry::port(port());
+	auto address = memberAddress(member, IPSET_ATTR_IP);
+	if (!address)
+		return address.error();
+	switch (type) {
+	case SetType::HashIp:
+		return Entry::ip(*address);
+	case SetType::HashIpPort:
+		return Entry::ipPort(*address, protocol(), port());
+	case SetType::HashNet:
+		return Entry::net(IpPrefix(*address, member.u8(IPSET_ATTR_CIDR)
+							      .value_or(address->isV4() ? 32 : 128)));
+	case SetType::HashIpPortIp:
+	case SetType::HashIpPortNet: {
+		auto address2 = memberAddress(member, IPSET_ATTR_IP2);
+		if (!address2)
+			return address2.error();
+		if (type == SetType::HashIpPortIp)
+			return Entry::ipPortIp(*address, protocol(), port(), *address2);
+		uint8_t cidr2 = member.u8(IPSET_ATTR_CIDR2).value_or(address2->isV4() ? 32 : 128);
+		return Entry::ipPortNet(*address, protocol(), port(), IpPrefix(*address2, cidr2));
+	}
+	case SetType::BitmapPort:
+		break;
+	}
+	return Error(EOPNOTSUPP, "parse ipset member (a set type kipvs does not use)");
+}
+
+} /* namespace */
+
+/*
+ * The members are read straight from the kernel's netlink dump rather than
+ * through libipset's `ipset save` text: libipset prints a protocol with
+ * getprotobynumber(), which opens and scans /etc/protocols for every
+ * hash:ip,port member (20,000 services, 20,000 times per full sync).
+ */
 Result<SetEntries> Session::listEntries(const std::string &set)
 {
-	/* A missing set is found without a dump (see capture()). */
+	/* A missing set is found without a dump, with libipset's wording. */
 	if (auto header = lookup(set); !header)
 		return header.error().withContext("list set");
-	auto text = save(set);
-	if (!text)
-		return text.error();
+
+	auto socket = netlink::NetlinkSocket::open(NETLINK_NETFILTER);
+	if (!socket)
+		return socket.error().withContext("list set " + set);
+	struct nfgenmsg header = {};
+	header.nfgen_family = AF_INET;
+	header.version = NFNETLINK_V0;
+	auto request = netlink::Message::withHeader(
+		static_cast<uint16_t>((NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_LIST), 0, &header,
+		sizeof(header), listPolicy());
+	request.putU8(IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
+	request.putString(IPSET_ATTR_SETNAME, set);
 
 	SetEntries contents;
-	bool created = false;
-	const std::string createPrefix = "create " + set + " ";
-	const std::string addPrefix = "add " + set + " ";
-	std::string_view rest = *text;
-	while (!rest.empty()) {
-		size_t end = rest.find('\n');
-		std::string_view line = rest.substr(0, end);
-		rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
-
-		if (line.starts_with(addPrefix)) {
-			std::string_view member = line.substr(addPrefix.size());
-			/* Options such as a comment follow the entry. */
-			member = member.substr(0, member.find(' '));
-			auto entry = Entry::parse(contents.type, member);
-			if (!entry)
-				return entry.error().withContext("list set " + set);
-			contents.entries.push_back(*entry);
-		} else if (line.starts_with(createPrefix)) {
-			std::string_view typeText = line.substr(createPrefix.size());
-			typeText = typeText.substr(0, typeText.find(' '));
-			auto type = parseSetType(typeText);
+	bool listed = false;
+	auto dumped = socket->dump(request, [&](const struct nlmsghdr *message) -> Result<void> {
+		size_t offset = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+		if (message->nlmsg_len < offset)
+			return Error(EPROTO, "parse ipset list (truncated)");
+		auto attributes = netlink::Attributes::parse(
+			listPolicy(), reinterpret_cast<const uint8_t *>(message) + offset,
+			message->nlmsg_len - offset);
+		if (!attributes)
+			return attributes.error();
+		if (attributes->string(IPSET_ATTR_SETNAME).value_or("") != set)
+			return {};
+		if (!listed) {
+			std::string typeName = attributes->string(IPSET_ATTR_TYPENAME).value_or("");
+			auto type = parseSetType(typeName);
 			if (!type)
 				return Error(EOPNOTSUPP, "list set", set,
-					     "its type " + std::string(typeText) +
-						     " is not one kipvs uses");
+					     "its type " + typeName + " is not one kipvs uses");
 			contents.type = *type;
-			created = true;
+			listed = true;
 		}
-	}
-	if (!created)
+		auto members = attributes->binary(IPSET_ATTR_ADT);
+		if (!members)
+			return {};
+		/* IPSET_ATTR_ADT holds one IPSET_ATTR_DATA nest per member. */
+		const uint8_t *cursor = members->data();
+		size_t remaining = members->size();
+		while (remaining >= NLA_HDRLEN) {
+			const auto *nest = reinterpret_cast<const struct nlattr *>(cursor);
+			if (nest->nla_len < NLA_HDRLEN || nest->nla_len > remaining)
+				return Error(EPROTO, "parse ipset list (a member overruns the message)");
+			if ((nest->nla_type & NLA_TYPE_MASK) == IPSET_ATTR_DATA) {
+				auto member = netlink::Attributes::parse(memberPolicy(),
+									 cursor + NLA_HDRLEN,
+									 nest->nla_len - NLA_HDRLEN);
+				if (!member)
+					return member.error();
+				auto entry = parseMember(contents.type, *member);
+				if (!entry)
+					return entry.error();
+				contents.entries.push_back(std::move(*entry));
+			}
+			size_t step = NLA_ALIGN(nest->nla_len);
+			if (step >= remaining)
+				break;
+			cursor += step;
+			remaining -= step;
+		}
+		return {};
+	});
+	if (!dumped)
+		return Error(dumped.error().code(), "list set", set, dumped.error().kernelMessage());
+	if (!listed)
 		return Error(ENOENT, "list set", set, "the kernel listed no such set");
 	return contents;
 }

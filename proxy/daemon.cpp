@@ -10,8 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -53,6 +57,92 @@ std::string kernelRelease()
 	return uname(&names) == 0 ? names.release : "";
 }
 
+/*
+ * Tells when this node's addresses may have changed, so they are not
+ * re-read on every incremental sync: the read is a dump of every address,
+ * and kube-ipvs0 holds one per service (20,000 services, 20,000 messages
+ * for one endpoint change). Listens to rtnetlink's address and link
+ * notifications and ignores kube-ipvs0's own.
+ */
+class AddressWatch
+{
+public:
+	AddressWatch()
+	{
+		fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fd_ < 0)
+			return;
+		struct sockaddr_nl local = {};
+		local.nl_family = AF_NETLINK;
+		local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+		if (bind(fd_, reinterpret_cast<struct sockaddr *>(&local), sizeof(local)) != 0) {
+			close(fd_);
+			fd_ = -1;
+		}
+	}
+	~AddressWatch()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	AddressWatch(const AddressWatch &) = delete;
+	AddressWatch &operator=(const AddressWatch &) = delete;
+
+	/* -1 when notifications are unavailable: then every read is needed. */
+	int fd() const { return fd_; }
+
+	/*
+	 * Drain the notifications; true when one concerns an interface other
+	 * than kube-ipvs0, or some were lost (the queue overflowed, as it
+	 * does while a full sync binds thousands of addresses).
+	 */
+	bool changed()
+	{
+		if (fd_ < 0)
+			return true;
+		unsigned int own = if_nametoindex("kube-ipvs0");
+		bool changed = false;
+		alignas(struct nlmsghdr) char buffer[65536];
+		for (;;) {
+			ssize_t count = recv(fd_, buffer, sizeof(buffer), 0);
+			if (count < 0 && errno == EINTR)
+				continue;
+			if (count < 0 && errno == EAGAIN)
+				return changed;
+			if (count < 0)
+				return true; /* ENOBUFS: some were lost */
+			int length = static_cast<int>(count);
+			for (auto *message = reinterpret_cast<struct nlmsghdr *>(buffer);
+			     NLMSG_OK(message, length); message = NLMSG_NEXT(message, length)) {
+				if (message->nlmsg_type == RTM_NEWADDR ||
+				    message->nlmsg_type == RTM_DELADDR) {
+					if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg))) {
+						changed = true;
+						continue;
+					}
+					const auto *ifa = static_cast<const struct ifaddrmsg *>(
+						NLMSG_DATA(message));
+					if (own == 0 || ifa->ifa_index != own)
+						changed = true;
+				} else if (message->nlmsg_type == RTM_NEWLINK ||
+					   message->nlmsg_type == RTM_DELLINK) {
+					if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
+						changed = true;
+						continue;
+					}
+					const auto *ifi = static_cast<const struct ifinfomsg *>(
+						NLMSG_DATA(message));
+					if (own == 0 || static_cast<unsigned int>(ifi->ifi_index) != own)
+						changed = true;
+				}
+			}
+		}
+	}
+
+private:
+	int fd_ = -1;
+};
+
 std::string summary(const SyncCounts &counts)
 {
 	return "added=" + std::to_string(counts.added) + " updated=" +
@@ -76,7 +166,8 @@ public:
 	int run();
 
 private:
-	std::optional<NodeContext> node();
+	/* This node's context; its addresses re-read when reread or when they may have changed. */
+	std::optional<NodeContext> node(bool reread);
 	SyncCounts syncAll();
 
 	const Config &config_;
@@ -84,21 +175,28 @@ private:
 	ServiceCache cache_;
 	ManifestSource source_;
 	Reconciler reconciler_;
+	AddressWatch addressWatch_;
+	std::optional<std::set<IpAddress>> addresses_;
 };
 
-std::optional<NodeContext> Daemon::node()
+std::optional<NodeContext> Daemon::node(bool reread)
 {
-	auto addresses = nodeAddresses();
-	if (!addresses) {
-		log_.error("reading this node's addresses: " + addresses.error().message());
-		return std::nullopt;
+	bool changed = addressWatch_.changed();
+	if (changed || reread || !addresses_) {
+		auto addresses = nodeAddresses();
+		if (!addresses) {
+			log_.error("reading this node's addresses: " + addresses.error().message());
+			addresses_.reset();
+			return std::nullopt;
+		}
+		addresses_ = std::move(*addresses);
 	}
-	return makeNodeContext(config_, cache_, *addresses, ListeningSockets::read());
+	return makeNodeContext(config_, cache_, *addresses_, ListeningSockets::read());
 }
 
 SyncCounts Daemon::syncAll()
 {
-	auto context = node();
+	auto context = node(true);
 	if (!context) {
 		SyncCounts failed;
 		failed.failed = 1;
@@ -111,10 +209,15 @@ SyncCounts Daemon::syncAll()
 
 int Daemon::run()
 {
+	auto start = Clock::now();
 	if (auto started = source_.start(); !started) {
 		log_.error("manifests " + config_.manifests + ": " + started.error().message());
 		return 1;
 	}
+	log_.info("manifests " + config_.manifests + ": " + std::to_string(cache_.services().size()) +
+		  " services read in " +
+		  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+					 Clock::now() - start).count()) + " ms");
 
 	/*
 	 * SIGTERM and SIGINT arrive through a descriptor the loop polls, so a
@@ -135,7 +238,7 @@ int Daemon::run()
 		}
 	}
 
-	auto start = Clock::now();
+	start = Clock::now();
 	SyncCounts counts = syncAll();
 	auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 	log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
@@ -160,8 +263,10 @@ int Daemon::run()
 		/* The source may hold back a removed file for a short grace. */
 		timeout = std::clamp<long long>(timeout, 0, 100);
 
-		struct pollfd fds[2] = { { signalFd, POLLIN, 0 }, { source_.fd(), POLLIN, 0 } };
-		if (poll(fds, 2, static_cast<int>(timeout)) < 0 && errno != EINTR) {
+		struct pollfd fds[3] = { { signalFd, POLLIN, 0 },
+					 { source_.fd(), POLLIN, 0 },
+					 { addressWatch_.fd(), POLLIN, 0 } };
+		if (poll(fds, 3, static_cast<int>(timeout)) < 0 && errno != EINTR) {
 			log_.error(std::string("poll: ") + std::strerror(errno));
 			return 1;
 		}
@@ -179,6 +284,11 @@ int Daemon::run()
 		for (const ObjectName &name : cache_.takeChanged())
 			pending.insert(name);
 		nodesPending = cache_.takeNodesChanged() || nodesPending;
+		/* An address of this node came or went: NodePorts and the guard follow. */
+		if ((fds[2].revents & POLLIN) && addressWatch_.changed()) {
+			addresses_.reset();
+			nodesPending = true;
+		}
 
 		now = Clock::now();
 		if (now >= nextFull) {
@@ -195,7 +305,7 @@ int Daemon::run()
 			continue;
 		}
 		if ((!pending.empty() || nodesPending) && now >= lastSync + config_.ipvsMinSyncPeriod) {
-			auto context = node();
+			auto context = node(false);
 			if (context) {
 				counts = reconciler_.syncServices(*context, pending);
 				if (counts.added + counts.updated + counts.deleted + counts.failed)

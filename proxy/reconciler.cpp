@@ -39,9 +39,9 @@ constexpr size_t kIpvsChunk = 2048;
 
 } /* namespace */
 
-Reconciler::KernelDestination Reconciler::KernelDestination::of(const ipvs::RealServer &destination)
+Reconciler::Destination Reconciler::Destination::of(const ipvs::RealServer &destination)
 {
-	KernelDestination kept;
+	Destination kept;
 	kept.family = destination.family;
 	kept.method = destination.method;
 	kept.weight = destination.weight;
@@ -55,7 +55,7 @@ Reconciler::KernelDestination Reconciler::KernelDestination::of(const ipvs::Real
 	return kept;
 }
 
-ipvs::RealServer Reconciler::KernelDestination::realServer(const DestinationKey &key) const
+ipvs::RealServer Reconciler::Destination::realServer(const DestinationKey &key) const
 {
 	ipvs::RealServer destination;
 	destination.address = key.first;
@@ -88,8 +88,8 @@ void Reconciler::forget(const ObjectName &name, Affected &affected)
 	auto it = services_.find(name);
 	if (it == services_.end())
 		return;
-	const ServiceState &state = it->second.state;
-	for (const auto &[key, wanted] : it->second.byKey) {
+	const ServiceEntry &state = it->second;
+	for (const auto &[key, wanted] : state.servers) {
 		auto claim = claimants_.find(key);
 		claim->second.erase(name);
 		if (claim->second.empty())
@@ -119,11 +119,17 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 	if (!service)
 		return;
 
+	ServiceState state = computeServiceState(*service, cache_.slicesOf(name), node, config_.desired);
 	ServiceEntry &entry = services_[name];
-	entry.state = computeServiceState(*service, cache_.slicesOf(name), node, config_.desired);
-	for (const WantedVirtualServer &wanted : entry.state.virtualServers) {
-		const ipvs::ServiceKey &key = wanted.server.key;
-		entry.byKey[key] = &wanted;
+	for (WantedVirtualServer &wanted : state.virtualServers) {
+		const ipvs::ServiceKey key = wanted.server.key;
+		WantedServer kept;
+		kept.destinations.reserve(wanted.destinations.size());
+		for (const ipvs::RealServer &destination : wanted.destinations)
+			kept.destinations.push_back({ { destination.address, destination.port },
+						      Destination::of(destination) });
+		kept.server = std::move(wanted.server);
+		entry.servers.insert_or_assign(key, std::move(kept));
 		auto &claim = claimants_[key];
 		claim.insert(name);
 		if (claim.size() > 1 && *claim.begin() != name) {
@@ -134,16 +140,18 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 		}
 		affected.servers.insert(key);
 	}
-	for (const IpAddress &address : entry.state.addresses) {
+	entry.addresses.assign(state.addresses.begin(), state.addresses.end());
+	for (const IpAddress &address : entry.addresses) {
 		wantedAddresses_[address]++;
 		affected.addresses.insert(address);
 	}
-	for (const SetEntry &setEntry : entry.state.setEntries) {
+	entry.setEntries.assign(state.setEntries.begin(), state.setEntries.end());
+	for (const SetEntry &setEntry : entry.setEntries) {
 		if (wantedEntries_[setEntry]++ == 0)
 			setSizes_[setEntry.set]++;
 		affected.entries.insert(setEntry);
 	}
-	logRefusals(name, entry.state);
+	logRefusals(name, state);
 }
 
 void Reconciler::logRefusals(const ObjectName &name, const ServiceState &state)
@@ -155,12 +163,12 @@ void Reconciler::logRefusals(const ObjectName &name, const ServiceState &state)
 	}
 }
 
-const WantedVirtualServer *Reconciler::wanted(const ipvs::ServiceKey &key) const
+const Reconciler::WantedServer *Reconciler::wanted(const ipvs::ServiceKey &key) const
 {
 	auto claim = claimants_.find(key);
 	if (claim == claimants_.end())
 		return nullptr;
-	return services_.at(*claim->second.begin()).byKey.at(key);
+	return &services_.at(*claim->second.begin()).servers.at(key);
 }
 
 /*
@@ -179,14 +187,24 @@ bool Reconciler::mayDelete(const ipvs::ServiceKey &key) const
 
 /* ---- syncs ------------------------------------------------------------- */
 
+void Reconciler::lap(const char *what)
+{
+	auto now = std::chrono::steady_clock::now();
+	auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - lapStart_).count();
+	laps_ += std::string(laps_.empty() ? "" : ", ") + what + " " + std::to_string(ms) + " ms";
+	lapStart_ = now;
+}
+
 Result<void> Reconciler::readKernel()
 {
 	auto servers = tables_.ipvs.readServers();
 	if (!servers)
 		return servers.error();
+	lap("read IPVS");
 	auto addresses = tables_.addresses.readAddresses();
 	if (!addresses)
 		return addresses.error();
+	lap("read addresses");
 	std::vector<std::string> names;
 	for (int family : config_.desired.families)
 		for (const SetSpec &spec : ownedSets(family))
@@ -194,6 +212,7 @@ Result<void> Reconciler::readKernel()
 	auto sets = tables_.sets.readSets(names);
 	if (!sets)
 		return sets.error();
+	lap("read sets");
 
 	kernelServers_.clear();
 	for (IpvsEntry &entry : *servers) {
@@ -201,7 +220,7 @@ Result<void> Reconciler::readKernel()
 		server.server = std::move(entry.server);
 		for (const ipvs::RealServer &destination : entry.destinations) {
 			DestinationKey key{ destination.address, destination.port };
-			server.destinations.emplace(key, KernelDestination::of(destination));
+			server.destinations.emplace(key, Destination::of(destination));
 		}
 		/* Hold one copy of the table at a time. */
 		entry.destinations = {};
@@ -219,6 +238,8 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 		log_(LogLevel::Error, std::string(what) + ": " + error.message());
 		counts.failed++;
 	};
+	lapStart_ = std::chrono::steady_clock::now();
+	laps_.clear();
 
 	if (!kernelRead_ && !config_.stateFile.empty()) {
 		auto loaded = loadState(config_.stateFile);
@@ -238,6 +259,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 			specs.push_back(std::move(spec));
 	if (auto created = tables_.sets.ensureSets(specs); !created)
 		fail(created.error(), "ipsets");
+	lap("link and sets");
 	if (auto read = readKernel(); !read) {
 		fail(read.error(), "reading the kernel state");
 		return counts;
@@ -255,6 +277,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 		recompute(name, node, affected);
 	lastNode_ = node;
 	haveNode_ = true;
+	lap("desired state");
 
 	/* Then look at every object on either side. */
 	Affected all;
@@ -273,6 +296,8 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	retry_.clear();
 
 	counts += apply(all, true);
+	log_(LogLevel::Info, "full sync phases: " + laps_);
+	laps_.clear();
 	return counts;
 }
 
@@ -345,7 +370,7 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
 	server->second.destinations.clear();
 	for (const ipvs::RealServer &destination : *destinations) {
 		DestinationKey destinationKey{ destination.address, destination.port };
-		server->second.destinations.emplace(destinationKey, KernelDestination::of(destination));
+		server->second.destinations.emplace(destinationKey, Destination::of(destination));
 	}
 	return {};
 }
@@ -356,7 +381,7 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
  */
 bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
 {
-	const WantedVirtualServer *want = wanted(key);
+	const WantedServer *want = wanted(key);
 	auto kernel = kernelServers_.find(key);
 	if (!want || kernel == kernelServers_.end() || key.protocol != ipvs::Protocol::Tcp)
 		return false;
@@ -364,10 +389,7 @@ bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
 		if (present.weight == 0)
 			continue;
 		bool stays = std::any_of(want->destinations.begin(), want->destinations.end(),
-					 [&](const ipvs::RealServer &d) {
-						 return d.address == destinationKey.first &&
-							d.port == destinationKey.second;
-					 });
+					 [&](const auto &d) { return d.first == destinationKey; });
 		if (!stays)
 			return true;
 	}
@@ -381,13 +403,12 @@ size_t Reconciler::drainingCount() const
 		auto server = kernelServers_.find(key);
 		if (server == kernelServers_.end())
 			continue;
-		const WantedVirtualServer *want = wanted(key);
+		const WantedServer *want = wanted(key);
 		for (const auto &[destinationKey, destination] : server->second.destinations) {
 			bool stillWanted = want && std::any_of(want->destinations.begin(),
 							       want->destinations.end(),
-							       [&](const ipvs::RealServer &d) {
-								       return d.address == destinationKey.first &&
-									      d.port == destinationKey.second;
+							       [&](const auto &d) {
+								       return d.first == destinationKey;
 							       });
 			if (!stillWanted)
 				count++;
@@ -432,10 +453,17 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 		}
 	}
 	counts += applyIpvs(changes);
+	lap("IPVS");
 	counts += applyAddresses(affected.addresses);
+	lap("addresses");
 	counts += applySets(affected.entries);
+	lap("sets");
 	counts += applyRules(full);
+	lap("iptables");
 	saveState();
+	lap("state file");
+	if (!full)
+		laps_.clear();
 	return counts;
 }
 
@@ -447,7 +475,7 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 			    std::vector<IpvsChange> &changes)
 {
 	using Op = IpvsChange::Op;
-	const WantedVirtualServer *want = wanted(key);
+	const WantedServer *want = wanted(key);
 	auto kernel = kernelServers_.find(key);
 
 	if (!want) {
@@ -457,25 +485,26 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 	}
 	if (kernel == kernelServers_.end()) {
 		changes.push_back({ Op::AddService, want->server, {} });
-		for (const ipvs::RealServer &destination : want->destinations)
-			changes.push_back({ Op::AddDestination, want->server, destination });
+		for (const auto &[destinationKey, destination] : want->destinations)
+			changes.push_back({ Op::AddDestination, want->server,
+					    destination.realServer(destinationKey) });
 		return;
 	}
 
 	if (!want->server.sameConfig(kernel->second.server))
 		changes.push_back({ Op::UpdateService, want->server, {} });
 
-	std::map<DestinationKey, const ipvs::RealServer *> wantedDestinations;
-	for (const ipvs::RealServer &destination : want->destinations)
-		wantedDestinations[{ destination.address, destination.port }] = &destination;
+	std::map<DestinationKey, ipvs::RealServer> wantedDestinations;
+	for (const auto &[destinationKey, destination] : want->destinations)
+		wantedDestinations.insert_or_assign(destinationKey, destination.realServer(destinationKey));
 
 	for (const auto &[destinationKey, kept] : kernel->second.destinations) {
 		ipvs::RealServer present = kept.realServer(destinationKey);
 		auto match = wantedDestinations.find(destinationKey);
 		if (match != wantedDestinations.end()) {
 			/* Also brings a draining endpoint that came back to weight 1. */
-			if (!match->second->sameConfig(present))
-				changes.push_back({ Op::UpdateDestination, want->server, *match->second });
+			if (!match->second.sameConfig(present))
+				changes.push_back({ Op::UpdateDestination, want->server, match->second });
 			continue;
 		}
 		if (key.protocol != ipvs::Protocol::Tcp) {
@@ -496,7 +525,7 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 	}
 	for (const auto &[destinationKey, destination] : wantedDestinations)
 		if (!kernel->second.destinations.count(destinationKey))
-			changes.push_back({ Op::AddDestination, want->server, *destination });
+			changes.push_back({ Op::AddDestination, want->server, destination });
 }
 
 SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
@@ -538,12 +567,12 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 			break;
 		case Op::AddDestination:
 			kernelServers_[key].destinations[destinationKey] =
-				KernelDestination::of(change.destination);
+				Destination::of(change.destination);
 			counts.added++;
 			break;
 		case Op::UpdateDestination:
 			kernelServers_[key].destinations[destinationKey] =
-				KernelDestination::of(change.destination);
+				Destination::of(change.destination);
 			counts.updated++;
 			break;
 		case Op::DeleteDestination:

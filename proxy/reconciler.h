@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -68,10 +69,6 @@ public:
 	size_t refusalCount() const { return loggedRefusals_.size(); }
 
 private:
-	struct ServiceEntry {
-		ServiceState state;
-		std::map<ipvs::ServiceKey, const WantedVirtualServer *> byKey;
-	};
 	struct Affected {
 		std::set<ipvs::ServiceKey> servers;
 		std::set<IpAddress> addresses;
@@ -79,11 +76,12 @@ private:
 	};
 	using DestinationKey = std::pair<IpAddress, uint16_t>;
 	/*
-	 * A real server as the kernel holds it, less its address and port
-	 * (the key) and its statistics: an ipvs::RealServer is 224 bytes,
-	 * 160 of them counters kipvs never looks at.
+	 * A real server less its address and port (the key) and its
+	 * statistics, wanted or as the kernel holds it: an ipvs::RealServer is
+	 * 224 bytes, 160 of them counters kipvs never looks at, and there is
+	 * one per endpoint on each side.
 	 */
-	struct KernelDestination {
+	struct Destination {
 		int family = AF_INET;
 		ipvs::ForwardMethod method = ipvs::ForwardMethod::Masq;
 		int32_t weight = 1;
@@ -95,12 +93,23 @@ private:
 		uint32_t activeConnections = 0;
 		uint32_t inactiveConnections = 0;
 
-		static KernelDestination of(const ipvs::RealServer &destination);
+		static Destination of(const ipvs::RealServer &destination);
 		ipvs::RealServer realServer(const DestinationKey &key) const;
+	};
+	/* What a service wants of one virtual server. */
+	struct WantedServer {
+		ipvs::VirtualServer server;
+		std::vector<std::pair<DestinationKey, Destination>> destinations;
+	};
+	/* One service's desired state, as much of it as the diff needs. */
+	struct ServiceEntry {
+		std::map<ipvs::ServiceKey, WantedServer> servers;
+		std::vector<IpAddress> addresses;
+		std::vector<SetEntry> setEntries;
 	};
 	struct KernelServer {
 		ipvs::VirtualServer server;
-		std::map<DestinationKey, KernelDestination> destinations;
+		std::map<DestinationKey, Destination> destinations;
 	};
 
 	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
@@ -108,7 +117,7 @@ private:
 	void logRefusals(const ObjectName &name, const ServiceState &state);
 
 	Result<void> readKernel();
-	const WantedVirtualServer *wanted(const ipvs::ServiceKey &key) const;
+	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
 	bool mayDelete(const ipvs::ServiceKey &key) const;
 
 	SyncCounts apply(const Affected &affected, bool full);
@@ -121,6 +130,8 @@ private:
 	SyncCounts applySets(const std::set<SetEntry> &affected);
 	SyncCounts applyRules(bool full);
 	void saveState();
+	/* Note the time spent since the last lap under `what` (full syncs log it). */
+	void lap(const char *what);
 
 	const ServiceCache &cache_;
 	KernelTables tables_;
@@ -146,6 +157,8 @@ private:
 
 	PersistentState persistent_;
 	PersistentState savedPersistent_;
+	std::chrono::steady_clock::time_point lapStart_;
+	std::string laps_;
 	std::set<std::string> loggedRefusals_;
 };
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Write N ClusterIP services x M endpoints for test/bench/proxy-bench.sh.
+
+    proxy_manifests.py DIR SERVICES ENDPOINTS [files|list]
+
+DIR/manifests/ gets the Services and EndpointSlices as JSON: with "files"
+(the default) one kind: List per service in svc-NNNNN.json, with "list" all
+of them in one services.json. DIR/rules.ipvsadm gets the same IPVS rules as
+`ipvsadm -R` input. Service i (from 0) has clusterIP 10.96.0.0/12 + i + 1,
+port TCP 80; its endpoint j is 10.(128+j).0.0/16 + i + 1, port 8080.
+"""
+import json
+import os
+import sys
+
+
+def vip(i):
+    n = i + 1
+    return "10.%d.%d.%d" % (96 + n // 65536, (n // 256) % 256, n % 256)
+
+
+def endpoint(i, j):
+    n = i + 1
+    return "10.%d.%d.%d" % (128 + j, n // 256, n % 256)
+
+
+def objects(i, endpoints):
+    name = "svc-%05d" % i
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "bench"},
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": vip(i),
+            "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+        },
+    }
+    slice_ = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": name + "-1",
+            "namespace": "bench",
+            "labels": {"kubernetes.io/service-name": name},
+        },
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "protocol": "TCP", "port": 8080}],
+        "endpoints": [
+            {"addresses": [endpoint(i, j)], "conditions": {"ready": True}, "nodeName": "node-b"}
+            for j in range(endpoints)
+        ],
+    }
+    return name, [service, slice_]
+
+
+def main():
+    if len(sys.argv) not in (4, 5):
+        sys.exit(__doc__)
+    top, services, endpoints = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    layout = sys.argv[4] if len(sys.argv) == 5 else "files"
+    if not 0 < services < 65535 or not 0 < endpoints <= 100 or layout not in ("files", "list"):
+        sys.exit("proxy_manifests.py: need 0 < SERVICES < 65535, 0 < ENDPOINTS <= 100, "
+                 "layout files or list")
+    manifests = os.path.join(top, "manifests")
+    os.makedirs(manifests, exist_ok=True)
+    for name in os.listdir(manifests):
+        os.unlink(os.path.join(manifests, name))
+
+    everything = []
+    with open(os.path.join(top, "rules.ipvsadm"), "w") as rules:
+        for i in range(services):
+            name, items = objects(i, endpoints)
+            rules.write("-A -t %s:80 -s rr\n" % vip(i))
+            for j in range(endpoints):
+                rules.write("-a -t %s:80 -r %s:8080 -m -w 1\n" % (vip(i), endpoint(i, j)))
+            if layout == "list":
+                everything.extend(items)
+                continue
+            with open(os.path.join(manifests, name + ".json"), "w") as out:
+                json.dump({"apiVersion": "v1", "kind": "List", "items": items}, out,
+                          separators=(",", ":"))
+    if layout == "list":
+        with open(os.path.join(manifests, "services.json"), "w") as out:
+            json.dump({"apiVersion": "v1", "kind": "List", "items": everything}, out,
+                      separators=(",", ":"))
+
+
+main()
