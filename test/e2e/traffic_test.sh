@@ -157,16 +157,6 @@ distinct() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -u | tr '\n' ' ' | sed 's/
 # How often each name answered, as distinct counts ("2" when all equal).
 counts() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort | uniq -c | awk '{print $1}' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
 
-# until_ok SECONDS COMMAND...: retry until it succeeds or the time is up.
-until_ok() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.3
-	done
-}
-
 # Every server answers before anything is measured (python under emulation starts slowly).
 ready() {
 	local ns=$1 host=$2 port=$3
@@ -184,9 +174,7 @@ check "the cluster network works without kipvs (pod-b1 from node-a and pod-a1, n
 
 # ---------------------------------------------------------------- manifests
 # put NAME: the manifest on stdin becomes NAME.yaml, atomically (a rename).
-put() {
-	cat >"$manifests/.$1.tmp" && mv "$manifests/.$1.tmp" "$manifests/$1.yaml"
-}
+put() { write_atomically "$manifests/$1.yaml"; }
 # slice NAME SERVICE PORTS ENDPOINTS: an EndpointSlice with the given YAML flow lists.
 slice() {
 	put "$1-slice" <<EOF

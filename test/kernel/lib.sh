@@ -35,6 +35,24 @@ isolate() {
 	ip link set lo up
 }
 
+# until_ok SECONDS COMMAND...: retry until it succeeds or the time is up.
+until_ok() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.3
+	done
+}
+
+# write_atomically FILE: stdin becomes FILE through a rename, as editors and
+# kubectl-like tools write, so a watcher never reads half of it.
+write_atomically() {
+	local tmp
+	tmp="$(dirname "$1")/.$(basename "$1").tmp"
+	cat >"$tmp" && mv "$tmp" "$1"
+}
+
 check() {
 	local what=$1
 	shift

@@ -25,22 +25,7 @@ pids=
 daemon=
 trap 'kill $pids $daemon 2>/dev/null; ip netns del kp-pod 2>/dev/null; rm -rf "$work"' EXIT
 
-# Poll until a command succeeds (every 0.2 s, up to SECONDS).
-wait_for() {
-	local seconds=$1 i
-	shift
-	for ((i = 0; i < seconds * 5; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-# Write a manifest file the way editors and kubectl-like tools do: a new
-# file renamed over the old one, so the watcher never reads half of it.
-put() {
-	cat >"$manifests/.$1.tmp"
-	mv "$manifests/.$1.tmp" "$manifests/$1"
-}
+put() { write_atomically "$manifests/$1"; }
 # One real server line of `ipvsadm -Ln -t|-u SVC`: "ADDRESS WEIGHT ACTIVE INACTIVE".
 real_server() { # PROTO-FLAG SVC RS
 	ipvsadm -Ln "$1" "$2" | awk -v rs="$3" '$1 == "->" && $2 == rs { print $2, $4, $5, $6 }'
@@ -153,24 +138,24 @@ EOF
 	>"$work/proxy.out" 2>"$log" &
 daemon=$!
 
-check "the daemon programs the services" wait_for 300 has_real_server -t 10.96.1.10:80 10.244.9.2:8080
-check "and the UDP service" wait_for 60 has_real_server -u 10.96.1.53:53 10.244.9.7:5353
+check "the daemon programs the services" until_ok 300 has_real_server -t 10.96.1.10:80 10.244.9.2:8080
+check "and the UDP service" until_ok 60 has_real_server -u 10.96.1.53:53 10.244.9.7:5353
 check "the ClusterIP is on kube-ipvs0" sh -c "ip -o addr show dev kube-ipvs0 | grep -q ' 10.96.1.10/32 '"
 check "a request through the ClusterIP reaches the pod" \
-	wait_for 30 sh -c "python3 -c \"
+	until_ok 30 sh -c "python3 -c \"
 import socket, struct; s = socket.create_connection(('10.96.1.10', 80), timeout=3); s.sendall(b'x\n')
 assert s.recv(100) == b'pod-1\n'
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\""
 full_syncs() { grep -c 'full sync' "$log"; }
-check "the first full sync is logged" wait_for 120 grep -q 'full sync' "$log"
+check "the first full sync is logged" until_ok 120 grep -q 'full sync' "$log"
 fulls=$(full_syncs)
 
 # --- an incremental change --------------------------------------------------------
 echo_slice "10.244.9.2 10.244.9.3" | put echo-slice.yaml
-check "an added endpoint reaches the kernel" wait_for 20 has_real_server -t 10.96.1.10:80 10.244.9.3:8080
+check "an added endpoint reaches the kernel" until_ok 20 has_real_server -t 10.96.1.10:80 10.244.9.3:8080
 # The real server and its KUBE-LOOP-BACK entry (pod,tcp:port,pod).
 check "through an incremental sync of one service" \
-	wait_for 5 grep -q 'sync of 1 service(s): added=2 updated=0 deleted=0' "$log"
+	until_ok 5 grep -q 'sync of 1 service(s): added=2 updated=0 deleted=0' "$log"
 check "without a full sync" test "$(full_syncs)" = "$fulls"
 
 # --- invalid input ------------------------------------------------------------------
@@ -190,7 +175,7 @@ spec:
   ports: [ { protocol: TCP, port: 80 } ]
 EOF
 check "a valid object next to an invalid one is served" \
-	wait_for 20 sh -c "ipvsadm -Ln -t 10.96.1.20:80"
+	until_ok 20 sh -c "ipvsadm -Ln -t 10.96.1.20:80"
 check "the invalid object is reported with file, object and reason" \
 	grep -q 'broken.yaml.*test/broken.*10.96.1.999' "$log"
 check "the daemon keeps running" kill -0 "$daemon"
@@ -199,7 +184,7 @@ check "the daemon keeps running" kill -0 "$daemon"
 # Hold one connection to the pod, then remove the pod from the slice.
 echo_slice 10.244.9.2 | put echo-slice.yaml
 check "the removed endpoint without connections is deleted" \
-	wait_for 20 sh -c "! ipvsadm -Ln -t 10.96.1.10:80 | grep -q 10.244.9.3:8080"
+	until_ok 20 sh -c "! ipvsadm -Ln -t 10.96.1.10:80 | grep -q 10.244.9.3:8080"
 cat >"$work/client.py" <<'PY'
 import os, socket, struct, sys, time
 work = sys.argv[1]
@@ -215,37 +200,37 @@ s.close()
 PY
 python3 "$work/client.py" "$work" &
 pids="$pids $!"
-check "a client holds a connection to the pod" wait_for 20 test -e "$work/connected"
-check "it shows as one active connection" wait_for 10 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "1 1"
+check "a client holds a connection to the pod" until_ok 20 test -e "$work/connected"
+check "it shows as one active connection" until_ok 10 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "1 1"
 
 echo_slice 10.244.9.3 | put echo-slice.yaml
 check "the removed endpoint with a connection goes to weight 0" \
-	wait_for 20 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "0 1"
+	until_ok 20 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "0 1"
 check "its replacement is added" real_server_is -t 10.96.1.10:80 10.244.9.3:8080 "1 0"
 sleep 5 # more than two drain checks
 check "it stays while the connection lives" real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "0 1"
 
 echo_slice "10.244.9.2 10.244.9.3" | put echo-slice.yaml
 check "an endpoint that returns goes back to weight 1" \
-	wait_for 20 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "1 1"
+	until_ok 20 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "1 1"
 echo_slice 10.244.9.3 | put echo-slice.yaml
 check "and drains again when removed again" \
-	wait_for 20 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "0 1"
+	until_ok 20 real_server_is -t 10.96.1.10:80 10.244.9.2:8080 "0 1"
 
 touch "$work/reset"
 check "once its connections are gone it is deleted" \
-	wait_for 60 sh -c "! ipvsadm -Ln -t 10.96.1.10:80 | grep -q 10.244.9.2:8080"
+	until_ok 60 sh -c "! ipvsadm -Ln -t 10.96.1.10:80 | grep -q 10.244.9.2:8080"
 
 # UDP real servers go at once (no connection state to drain).
 sed -i.bak '/10.244.9.7/d' "$manifests/dns.yaml" && rm -f "$manifests/dns.yaml.bak"
 check "a removed UDP endpoint is deleted at once" \
-	wait_for 20 sh -c "! ipvsadm -Ln -u 10.96.1.53:53 | grep -q 10.244.9.7:5353"
+	until_ok 20 sh -c "! ipvsadm -Ln -u 10.96.1.53:53 | grep -q 10.244.9.7:5353"
 
 # --- a removed file ---------------------------------------------------------------
 rm "$manifests/dns.yaml"
-check "a removed file removes its service" wait_for 20 sh -c "! ipvsadm -Ln -u 10.96.1.53:53"
+check "a removed file removes its service" until_ok 20 sh -c "! ipvsadm -Ln -u 10.96.1.53:53"
 check "and its address leaves kube-ipvs0" \
-	wait_for 20 sh -c "! ip -o addr show dev kube-ipvs0 | grep -q ' 10.96.1.53/32 '"
+	until_ok 20 sh -c "! ip -o addr show dev kube-ipvs0 | grep -q ' 10.96.1.53/32 '"
 check "still without a full sync" test "$(full_syncs)" = "$fulls"
 
 # --- SIGTERM ------------------------------------------------------------------------
