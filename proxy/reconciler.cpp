@@ -333,8 +333,6 @@ SyncCounts Reconciler::syncDraining()
 	std::set<ipvs::ServiceKey> keys = std::exchange(draining_, {});
 	std::vector<IpvsChange> changes;
 	for (const ipvs::ServiceKey &key : keys) {
-		if (!kernelServers_.count(key))
-			continue;
 		if (auto read = refreshDestinations(key); !read) {
 			log_(LogLevel::Error, "checking draining real servers: " + read.error().message());
 			draining_.insert(key);
@@ -375,6 +373,13 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
 	return {};
 }
 
+/* Is this real server among those wanted for a virtual server (none when null)? */
+bool Reconciler::wants(const WantedServer *want, const DestinationKey &destination)
+{
+	return want && std::any_of(want->destinations.begin(), want->destinations.end(),
+				   [&](const auto &d) { return d.first == destination; });
+}
+
 /*
  * Does a TCP real server start leaving this (still wanted) virtual server?
  * Those already at weight 0 are the draining pass's.
@@ -388,9 +393,7 @@ bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
 	for (const auto &[destinationKey, present] : kernel->second.destinations) {
 		if (present.weight == 0)
 			continue;
-		bool stays = std::any_of(want->destinations.begin(), want->destinations.end(),
-					 [&](const auto &d) { return d.first == destinationKey; });
-		if (!stays)
+		if (!wants(want, destinationKey))
 			return true;
 	}
 	return false;
@@ -405,12 +408,7 @@ size_t Reconciler::drainingCount() const
 			continue;
 		const WantedServer *want = wanted(key);
 		for (const auto &[destinationKey, destination] : server->second.destinations) {
-			bool stillWanted = want && std::any_of(want->destinations.begin(),
-							       want->destinations.end(),
-							       [&](const auto &d) {
-								       return d.first == destinationKey;
-							       });
-			if (!stillWanted)
+			if (!wants(want, destinationKey))
 				count++;
 		}
 	}

@@ -118,6 +118,7 @@ private:
 
 	Result<void> readKernel();
 	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
+	static bool wants(const WantedServer *want, const DestinationKey &destination);
 	bool mayDelete(const ipvs::ServiceKey &key) const;
 
 	SyncCounts apply(const Affected &affected, bool full);
