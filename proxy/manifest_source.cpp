@@ -51,7 +51,8 @@ Result<std::string> readWholeFile(const std::string &path)
 } /* namespace */
 
 template<typename T>
-const T *ManifestSource::Table<T>::effective(const ObjectName &name) const
+const typename ManifestSource::Table<T>::Pointer *
+ManifestSource::Table<T>::effective(const ObjectName &name) const
 {
 	auto it = definitions.find(name);
 	if (it == definitions.end() || it->second.empty())
@@ -64,8 +65,8 @@ void ManifestSource::Table<T>::touch(const ObjectName &name)
 {
 	if (before.count(name))
 		return;
-	const T *current = effective(name);
-	before[name] = current ? std::optional<T>(*current) : std::nullopt;
+	const Pointer *current = effective(name);
+	before[name] = current ? *current : nullptr;
 }
 
 template<typename T>
@@ -73,7 +74,7 @@ void ManifestSource::Table<T>::put(const std::string &file, T &&object)
 {
 	touch(object.name);
 	ObjectName name = object.name;
-	definitions[name].insert_or_assign(file, std::move(object));
+	definitions[name].insert_or_assign(file, std::make_shared<const T>(std::move(object)));
 }
 
 template<typename T>
@@ -375,7 +376,7 @@ void ManifestSource::deliverKind(Table<T> &table, const char *kind, Updated upda
 				 Deleted deleted)
 {
 	for (const auto &[name, before] : table.before) {
-		const T *after = table.effective(name);
+		const auto *after = table.effective(name);
 		if (!after) {
 			if (before)
 				deleted(name);
@@ -392,7 +393,7 @@ void ManifestSource::deliverKind(Table<T> &table, const char *kind, Updated upda
 				"; this definition is used (the last file in sort order wins)");
 		}
 
-		if (!before || !(*before == *after))
+		if (!before || (before != *after && !(*before == **after)))
 			updated(*after);
 	}
 	table.before.clear();
@@ -406,14 +407,18 @@ void ManifestSource::deliverKind(Table<T> &table, const char *kind, Updated upda
 void ManifestSource::deliver()
 {
 	deliverKind(
-		nodes_, "Node", [&](const Node &node) { handler_.nodeUpdated(node); },
+		nodes_, "Node",
+		[&](const std::shared_ptr<const Node> &node) { handler_.nodeUpdated(node); },
 		[&](const ObjectName &name) { handler_.nodeDeleted(name); });
 	deliverKind(
-		services_, "Service", [&](const Service &service) { handler_.serviceUpdated(service); },
+		services_, "Service",
+		[&](const std::shared_ptr<const Service> &service) { handler_.serviceUpdated(service); },
 		[&](const ObjectName &name) { handler_.serviceDeleted(name); });
 	deliverKind(
 		endpointSlices_, "EndpointSlice",
-		[&](const EndpointSlice &slice) { handler_.endpointSliceUpdated(slice); },
+		[&](const std::shared_ptr<const EndpointSlice> &slice) {
+			handler_.endpointSliceUpdated(slice);
+		},
 		[&](const ObjectName &name) { handler_.endpointSliceDeleted(name); });
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -69,14 +70,17 @@ private:
 	/*
 	 * One kind's definitions: per object, the files defining it. Only the
 	 * objects a batch touched are compared, against their state before it.
+	 * The objects are the ones handed to the handler, shared, not copies.
 	 */
 	template<typename T>
 	struct Table {
-		std::map<ObjectName, std::map<std::string, T>> definitions;
-		std::map<ObjectName, std::optional<T>> before;
+		using Pointer = std::shared_ptr<const T>;
+
+		std::map<ObjectName, std::map<std::string, Pointer>> definitions;
+		std::map<ObjectName, Pointer> before;
 
 		/* The definition served: the one of the last file in sort order. */
-		const T *effective(const ObjectName &name) const;
+		const Pointer *effective(const ObjectName &name) const;
 		void touch(const ObjectName &name);
 		void put(const std::string &file, T &&object);
 		void remove(const std::string &file, const ObjectName &name);

@@ -11,6 +11,7 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -122,18 +123,20 @@ constexpr const char *kZoneLabel = "topology.kubernetes.io/zone";
 
 /*
  * Receives what a source sees. The source calls these from one thread;
- * an update carries the whole new object.
+ * an update carries the whole new object, shared and immutable: the source
+ * keeps it too (to tell what changed), so a handler that stores it holds no
+ * second copy.
  */
 class EventHandler
 {
 public:
 	virtual ~EventHandler() = default;
 
-	virtual void serviceUpdated(const Service &service) = 0;
+	virtual void serviceUpdated(std::shared_ptr<const Service> service) = 0;
 	virtual void serviceDeleted(const ObjectName &name) = 0;
-	virtual void endpointSliceUpdated(const EndpointSlice &slice) = 0;
+	virtual void endpointSliceUpdated(std::shared_ptr<const EndpointSlice> slice) = 0;
 	virtual void endpointSliceDeleted(const ObjectName &name) = 0;
-	virtual void nodeUpdated(const Node &node) = 0;
+	virtual void nodeUpdated(std::shared_ptr<const Node> node) = 0;
 	virtual void nodeDeleted(const ObjectName &name) = 0;
 	/* Everything the source had at start has been delivered. */
 	virtual void synced() = 0;

@@ -12,15 +12,33 @@ ServiceCache::ServiceCache(std::string nodeName) : nodeName_(std::move(nodeName)
 {
 }
 
+namespace {
+
+/* Store object under its name; false when an equal one is there already. */
+template<typename T>
+bool store(std::map<ObjectName, std::shared_ptr<const T>> &objects, std::shared_ptr<const T> &&object)
+{
+	auto [it, inserted] = objects.try_emplace(object->name, object);
+	if (inserted)
+		return true;
+	if (it->second == object || *it->second == *object)
+		return false;
+	it->second = std::move(object);
+	return true;
+}
+
+} /* namespace */
+
+void ServiceCache::serviceUpdated(std::shared_ptr<const Service> service)
+{
+	ObjectName name = service->name;
+	if (store(services_, std::move(service)))
+		changed_.insert(name);
+}
+
 void ServiceCache::serviceUpdated(const Service &service)
 {
-	auto [it, inserted] = services_.try_emplace(service.name, service);
-	if (!inserted) {
-		if (it->second == service)
-			return;
-		it->second = service;
-	}
-	changed_.insert(service.name);
+	serviceUpdated(std::make_shared<const Service>(service));
 }
 
 void ServiceCache::serviceDeleted(const ObjectName &name)
@@ -29,23 +47,30 @@ void ServiceCache::serviceDeleted(const ObjectName &name)
 		changed_.insert(name);
 }
 
-void ServiceCache::endpointSliceUpdated(const EndpointSlice &slice)
+void ServiceCache::endpointSliceUpdated(std::shared_ptr<const EndpointSlice> slice)
 {
-	auto it = slices_.find(slice.name);
+	auto it = slices_.find(slice->name);
 	if (it != slices_.end()) {
-		if (it->second == slice)
+		if (it->second == slice || *it->second == *slice)
 			return;
 		/* A slice may be relabelled to another service. */
-		if (it->second.service != slice.service) {
-			slicesByService_[it->second.service].erase(slice.name);
-			changed_.insert(it->second.service);
+		if (it->second->service != slice->service) {
+			slicesByService_[it->second->service].erase(slice->name);
+			changed_.insert(it->second->service);
 		}
-		it->second = slice;
-	} else {
-		slices_.emplace(slice.name, slice);
 	}
-	slicesByService_[slice.service].insert(slice.name);
-	changed_.insert(slice.service);
+	ObjectName name = slice->name;
+	slicesByService_[slice->service].insert(name);
+	changed_.insert(slice->service);
+	if (it != slices_.end())
+		it->second = std::move(slice);
+	else
+		slices_.emplace(std::move(name), std::move(slice));
+}
+
+void ServiceCache::endpointSliceUpdated(const EndpointSlice &slice)
+{
+	endpointSliceUpdated(std::make_shared<const EndpointSlice>(slice));
 }
 
 void ServiceCache::endpointSliceDeleted(const ObjectName &name)
@@ -53,25 +78,26 @@ void ServiceCache::endpointSliceDeleted(const ObjectName &name)
 	auto it = slices_.find(name);
 	if (it == slices_.end())
 		return;
-	auto owner = slicesByService_.find(it->second.service);
+	const ObjectName &service = it->second->service;
+	auto owner = slicesByService_.find(service);
 	if (owner != slicesByService_.end()) {
 		owner->second.erase(name);
 		if (owner->second.empty())
 			slicesByService_.erase(owner);
 	}
-	changed_.insert(it->second.service);
+	changed_.insert(service);
 	slices_.erase(it);
+}
+
+void ServiceCache::nodeUpdated(std::shared_ptr<const Node> node)
+{
+	if (store(nodes_, std::move(node)))
+		nodesChanged_ = true;
 }
 
 void ServiceCache::nodeUpdated(const Node &node)
 {
-	auto [it, inserted] = nodes_.try_emplace(node.name, node);
-	if (!inserted) {
-		if (it->second == node)
-			return;
-		it->second = node;
-	}
-	nodesChanged_ = true;
+	nodeUpdated(std::make_shared<const Node>(node));
 }
 
 void ServiceCache::nodeDeleted(const ObjectName &name)
@@ -83,7 +109,7 @@ void ServiceCache::nodeDeleted(const ObjectName &name)
 const Service *ServiceCache::service(const ObjectName &name) const
 {
 	auto it = services_.find(name);
-	return it == services_.end() ? nullptr : &it->second;
+	return it == services_.end() ? nullptr : it->second.get();
 }
 
 std::vector<const EndpointSlice *> ServiceCache::slicesOf(const ObjectName &service) const
@@ -93,14 +119,14 @@ std::vector<const EndpointSlice *> ServiceCache::slicesOf(const ObjectName &serv
 	if (it == slicesByService_.end())
 		return result;
 	for (const ObjectName &name : it->second)
-		result.push_back(&slices_.at(name));
+		result.push_back(slices_.at(name).get());
 	return result;
 }
 
 const Node *ServiceCache::thisNode() const
 {
 	auto it = nodes_.find({ "", nodeName_ });
-	return it == nodes_.end() ? nullptr : &it->second;
+	return it == nodes_.end() ? nullptr : it->second.get();
 }
 
 std::set<IpAddress> ServiceCache::otherNodeAddresses() const
@@ -108,7 +134,7 @@ std::set<IpAddress> ServiceCache::otherNodeAddresses() const
 	std::set<IpAddress> addresses;
 	for (const auto &[name, node] : nodes_)
 		if (name.name != nodeName_)
-			addresses.insert(node.addresses.begin(), node.addresses.end());
+			addresses.insert(node->addresses.begin(), node->addresses.end());
 	return addresses;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,18 +21,26 @@ class ServiceCache : public EventHandler
 public:
 	explicit ServiceCache(std::string nodeName);
 
-	void serviceUpdated(const Service &service) override;
+	void serviceUpdated(std::shared_ptr<const Service> service) override;
 	void serviceDeleted(const ObjectName &name) override;
-	void endpointSliceUpdated(const EndpointSlice &slice) override;
+	void endpointSliceUpdated(std::shared_ptr<const EndpointSlice> slice) override;
 	void endpointSliceDeleted(const ObjectName &name) override;
-	void nodeUpdated(const Node &node) override;
+	void nodeUpdated(std::shared_ptr<const Node> node) override;
 	void nodeDeleted(const ObjectName &name) override;
 	void synced() override { synced_ = true; }
+
+	/* The same with a copy of the object (tests). */
+	void serviceUpdated(const Service &service);
+	void endpointSliceUpdated(const EndpointSlice &slice);
+	void nodeUpdated(const Node &node);
 
 	/* Both Services and EndpointSlices have been listed once. */
 	bool isSynced() const { return synced_; }
 
-	const std::map<ObjectName, Service> &services() const { return services_; }
+	const std::map<ObjectName, std::shared_ptr<const Service>> &services() const
+	{
+		return services_;
+	}
 	const Service *service(const ObjectName &name) const;
 	std::vector<const EndpointSlice *> slicesOf(const ObjectName &service) const;
 
@@ -49,10 +58,10 @@ public:
 private:
 	std::string nodeName_;
 	bool synced_ = false;
-	std::map<ObjectName, Service> services_;
-	std::map<ObjectName, EndpointSlice> slices_;
+	std::map<ObjectName, std::shared_ptr<const Service>> services_;
+	std::map<ObjectName, std::shared_ptr<const EndpointSlice>> slices_;
 	std::map<ObjectName, std::set<ObjectName>> slicesByService_;
-	std::map<ObjectName, Node> nodes_;
+	std::map<ObjectName, std::shared_ptr<const Node>> nodes_;
 	std::set<ObjectName> changed_;
 	bool nodesChanged_ = false;
 };

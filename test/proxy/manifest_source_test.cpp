@@ -29,30 +29,30 @@ namespace {
 class RecordingHandler : public EventHandler
 {
 public:
-	void serviceUpdated(const Service &service) override
+	void serviceUpdated(std::shared_ptr<const Service> service) override
 	{
-		events.push_back("Service updated " + service.name.toString());
-		services[service.name] = service;
+		events.push_back("Service updated " + service->name.toString());
+		services[service->name] = *service;
 	}
 	void serviceDeleted(const ObjectName &name) override
 	{
 		events.push_back("Service deleted " + name.toString());
 		services.erase(name);
 	}
-	void endpointSliceUpdated(const EndpointSlice &slice) override
+	void endpointSliceUpdated(std::shared_ptr<const EndpointSlice> slice) override
 	{
-		events.push_back("EndpointSlice updated " + slice.name.toString());
-		slices[slice.name] = slice;
+		events.push_back("EndpointSlice updated " + slice->name.toString());
+		slices[slice->name] = *slice;
 	}
 	void endpointSliceDeleted(const ObjectName &name) override
 	{
 		events.push_back("EndpointSlice deleted " + name.toString());
 		slices.erase(name);
 	}
-	void nodeUpdated(const Node &node) override
+	void nodeUpdated(std::shared_ptr<const Node> node) override
 	{
-		events.push_back("Node updated " + node.name.toString());
-		nodes[node.name] = node;
+		events.push_back("Node updated " + node->name.toString());
+		nodes[node->name] = *node;
 	}
 	void nodeDeleted(const ObjectName &name) override
 	{
