@@ -156,6 +156,7 @@ ReconcilerConfig makeReconcilerConfig(const Config &config,
 	rc.rules.clusterCIDRs = config.clusterCIDRs;
 	rc.excludeCIDRs = config.ipvsExcludeCIDRs;
 	rc.stateFile = std::move(stateFile);
+	rc.logChanges = config.verbosity >= 4;
 	return rc;
 }
 

@@ -42,16 +42,16 @@ constexpr size_t kIpvsChunk = 2048;
 Reconciler::Destination Reconciler::Destination::of(const ipvs::RealServer &destination)
 {
 	Destination kept;
-	kept.family = destination.family;
-	kept.method = destination.method;
 	kept.weight = destination.weight;
 	kept.upperThreshold = destination.upperThreshold;
 	kept.lowerThreshold = destination.lowerThreshold;
-	kept.tunnelType = destination.tunnelType;
-	kept.tunnelPort = destination.tunnelPort;
-	kept.tunnelFlags = destination.tunnelFlags;
 	kept.activeConnections = destination.activeConnections;
 	kept.inactiveConnections = destination.inactiveConnections;
+	kept.tunnelPort = destination.tunnelPort;
+	kept.tunnelFlags = destination.tunnelFlags;
+	kept.family = static_cast<uint8_t>(destination.family);
+	kept.method = static_cast<uint8_t>(destination.method);
+	kept.tunnelType = destination.tunnelType;
 	return kept;
 }
 
@@ -61,7 +61,7 @@ ipvs::RealServer Reconciler::Destination::realServer(const DestinationKey &key) 
 	destination.address = key.first;
 	destination.port = key.second;
 	destination.family = family;
-	destination.method = method;
+	destination.method = static_cast<ipvs::ForwardMethod>(method);
 	destination.weight = weight;
 	destination.upperThreshold = upperThreshold;
 	destination.lowerThreshold = lowerThreshold;
@@ -71,6 +71,24 @@ ipvs::RealServer Reconciler::Destination::realServer(const DestinationKey &key) 
 	destination.activeConnections = activeConnections;
 	destination.inactiveConnections = inactiveConnections;
 	return destination;
+}
+
+Reconciler::Server Reconciler::Server::of(const ipvs::VirtualServer &server)
+{
+	return { server.scheduler, server.flags, server.timeout, server.netmask,
+		 server.persistenceEngine };
+}
+
+ipvs::VirtualServer Reconciler::Server::virtualServer(const ipvs::ServiceKey &key) const
+{
+	ipvs::VirtualServer server;
+	server.key = key;
+	server.scheduler = scheduler;
+	server.flags = flags;
+	server.timeout = timeout;
+	server.netmask = netmask;
+	server.persistenceEngine = persistenceEngine;
+	return server;
 }
 
 Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
@@ -128,7 +146,7 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 		for (const ipvs::RealServer &destination : wanted.destinations)
 			kept.destinations.push_back({ { destination.address, destination.port },
 						      Destination::of(destination) });
-		kept.server = std::move(wanted.server);
+		kept.server = Server::of(wanted.server);
 		entry.servers.insert_or_assign(key, std::move(kept));
 		auto &claim = claimants_[key];
 		claim.insert(name);
@@ -217,7 +235,7 @@ Result<void> Reconciler::readKernel()
 	kernelServers_.clear();
 	for (IpvsEntry &entry : *servers) {
 		KernelServer &server = kernelServers_[entry.server.key];
-		server.server = std::move(entry.server);
+		server.server = Server::of(entry.server);
 		for (const ipvs::RealServer &destination : entry.destinations) {
 			DestinationKey key{ destination.address, destination.port };
 			server.destinations.emplace(key, Destination::of(destination));
@@ -478,19 +496,21 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 
 	if (!want) {
 		if (kernel != kernelServers_.end() && mayDelete(key))
-			changes.push_back({ Op::DeleteService, kernel->second.server, {} });
+			changes.push_back(
+				{ Op::DeleteService, kernel->second.server.virtualServer(key), {} });
 		return;
 	}
+	const ipvs::VirtualServer server = want->server.virtualServer(key);
 	if (kernel == kernelServers_.end()) {
-		changes.push_back({ Op::AddService, want->server, {} });
+		changes.push_back({ Op::AddService, server, {} });
 		for (const auto &[destinationKey, destination] : want->destinations)
-			changes.push_back({ Op::AddDestination, want->server,
+			changes.push_back({ Op::AddDestination, server,
 					    destination.realServer(destinationKey) });
 		return;
 	}
 
-	if (!want->server.sameConfig(kernel->second.server))
-		changes.push_back({ Op::UpdateService, want->server, {} });
+	if (!server.sameConfig(kernel->second.server.virtualServer(key)))
+		changes.push_back({ Op::UpdateService, server, {} });
 
 	std::map<DestinationKey, ipvs::RealServer> wantedDestinations;
 	for (const auto &[destinationKey, destination] : want->destinations)
@@ -502,20 +522,20 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 		if (match != wantedDestinations.end()) {
 			/* Also brings a draining endpoint that came back to weight 1. */
 			if (!match->second.sameConfig(present))
-				changes.push_back({ Op::UpdateDestination, want->server, match->second });
+				changes.push_back({ Op::UpdateDestination, server, match->second });
 			continue;
 		}
 		if (key.protocol != ipvs::Protocol::Tcp) {
-			changes.push_back({ Op::DeleteDestination, want->server, present });
+			changes.push_back({ Op::DeleteDestination, server, present });
 			continue;
 		}
 		/* Graceful termination: weight 0, deleted once its connections end. */
 		if (countsFresh && present.activeConnections + present.inactiveConnections == 0) {
-			changes.push_back({ Op::DeleteDestination, want->server, present });
+			changes.push_back({ Op::DeleteDestination, server, present });
 		} else if (present.weight != 0) {
 			ipvs::RealServer quiesced = present;
 			quiesced.weight = 0;
-			changes.push_back({ Op::UpdateDestination, want->server, quiesced });
+			changes.push_back({ Op::UpdateDestination, server, quiesced });
 			draining_.insert(key);
 		} else {
 			draining_.insert(key);
@@ -523,7 +543,7 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 	}
 	for (const auto &[destinationKey, destination] : wantedDestinations)
 		if (!kernel->second.destinations.count(destinationKey))
-			changes.push_back({ Op::AddDestination, want->server, destination });
+			changes.push_back({ Op::AddDestination, server, destination });
 }
 
 SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
@@ -544,16 +564,17 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 			retry_.insert(key);
 			continue;
 		}
-		log_(LogLevel::Debug, change.describe());
+		if (config_.logChanges)
+			log_(LogLevel::Debug, change.describe());
 		DestinationKey destinationKey{ change.destination.address, change.destination.port };
 		switch (change.op) {
 		case Op::AddService:
-			kernelServers_[key].server = change.server;
+			kernelServers_[key].server = Server::of(change.server);
 			persistent_.ownedServers.insert(key);
 			counts.added++;
 			break;
 		case Op::UpdateService:
-			kernelServers_[key].server = change.server;
+			kernelServers_[key].server = Server::of(change.server);
 			persistent_.ownedServers.insert(key);
 			counts.updated++;
 			break;
@@ -601,16 +622,19 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> &affected)
 	for (size_t i = 0; i < add.size() + remove.size(); i++) {
 		bool adding = i < add.size();
 		const IpAddress &address = adding ? add[i] : remove[i - add.size()];
-		std::string what = std::string(adding ? "bind " : "unbind ") + address.toString() +
-				   (adding ? " to" : " from") + " kube-ipvs0";
+		auto what = [&]() {
+			return std::string(adding ? "bind " : "unbind ") + address.toString() +
+			       (adding ? " to" : " from") + " kube-ipvs0";
+		};
 		if (i >= results.size() || !results[i]) {
-			log_(LogLevel::Error, what + ": " +
+			log_(LogLevel::Error, what() + ": " +
 						      (i < results.size() ? results[i].error().message()
 									  : std::string("no result")));
 			counts.failed++;
 			continue;
 		}
-		log_(LogLevel::Debug, what);
+		if (config_.logChanges)
+			log_(LogLevel::Debug, what());
 		if (adding) {
 			kernelAddresses_.insert(address);
 			counts.added++;

@@ -32,6 +32,11 @@ struct ReconcilerConfig {
 	std::vector<IpPrefix> excludeCIDRs;
 	/* Where ownership is remembered; empty: not persisted (tests). */
 	std::string stateFile;
+	/*
+	 * Log every kernel change at LogLevel::Debug. Off, the lines are not
+	 * even formatted: a cold sync makes one change per real server.
+	 */
+	bool logChanges = false;
 };
 
 /* What a sync changed, counted in kernel objects. */
@@ -82,23 +87,34 @@ private:
 	 * one per endpoint on each side.
 	 */
 	struct Destination {
-		int family = AF_INET;
-		ipvs::ForwardMethod method = ipvs::ForwardMethod::Masq;
 		int32_t weight = 1;
 		uint32_t upperThreshold = 0;
 		uint32_t lowerThreshold = 0;
-		ipvs::TunnelType tunnelType = ipvs::TunnelType::Ipip;
-		uint16_t tunnelPort = 0;
-		uint16_t tunnelFlags = 0;
 		uint32_t activeConnections = 0;
 		uint32_t inactiveConnections = 0;
+		uint16_t tunnelPort = 0;
+		uint16_t tunnelFlags = 0;
+		uint8_t family = AF_INET;
+		uint8_t method = 0; /* ipvs::ForwardMethod */
+		ipvs::TunnelType tunnelType = ipvs::TunnelType::Ipip;
 
 		static Destination of(const ipvs::RealServer &destination);
 		ipvs::RealServer realServer(const DestinationKey &key) const;
 	};
+	/* A virtual server less its key and statistics, likewise. */
+	struct Server {
+		std::string scheduler;
+		uint32_t flags = 0;
+		uint32_t timeout = 0;
+		uint32_t netmask = 0;
+		std::string persistenceEngine;
+
+		static Server of(const ipvs::VirtualServer &server);
+		ipvs::VirtualServer virtualServer(const ipvs::ServiceKey &key) const;
+	};
 	/* What a service wants of one virtual server. */
 	struct WantedServer {
-		ipvs::VirtualServer server;
+		Server server;
 		std::vector<std::pair<DestinationKey, Destination>> destinations;
 	};
 	/* One service's desired state, as much of it as the diff needs. */
@@ -108,7 +124,7 @@ private:
 		std::vector<SetEntry> setEntries;
 	};
 	struct KernelServer {
-		ipvs::VirtualServer server;
+		Server server;
 		std::map<DestinationKey, Destination> destinations;
 	};
 
