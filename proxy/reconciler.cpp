@@ -263,7 +263,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 		auto loaded = loadState(config_.stateFile);
 		if (loaded) {
 			persistent_ = *loaded;
-			savedPersistent_ = persistent_;
+			stateChanged_ = false;
 		} else {
 			fail(loaded.error(), "starting without ownership records");
 		}
@@ -570,17 +570,17 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 		switch (change.op) {
 		case Op::AddService:
 			kernelServers_[key].server = Server::of(change.server);
-			persistent_.ownedServers.insert(key);
+			stateChanged_ |= persistent_.ownedServers.insert(key).second;
 			counts.added++;
 			break;
 		case Op::UpdateService:
 			kernelServers_[key].server = Server::of(change.server);
-			persistent_.ownedServers.insert(key);
+			stateChanged_ |= persistent_.ownedServers.insert(key).second;
 			counts.updated++;
 			break;
 		case Op::DeleteService:
 			kernelServers_.erase(key);
-			persistent_.ownedServers.erase(key);
+			stateChanged_ |= persistent_.ownedServers.erase(key) > 0;
 			draining_.erase(key);
 			counts.deleted++;
 			break;
@@ -689,6 +689,12 @@ SyncCounts Reconciler::applyRules(bool full)
 	std::set<std::string> nonEmpty;
 	for (const auto &[set, size] : setSizes_)
 		nonEmpty.insert(set);
+	/*
+	 * The rules depend on the flags and on which sets have members: between
+	 * full syncs (which also look for tampering) nothing else can change.
+	 */
+	if (!full && rulesWritten_ && *rulesWritten_ == nonEmpty)
+		return counts;
 
 	for (int family : config_.desired.families) {
 		std::string ruleset = buildRuleset(family, config_.rules, nonEmpty);
@@ -707,6 +713,7 @@ SyncCounts Reconciler::applyRules(bool full)
 		if (!rewrite)
 			continue;
 
+		stateChanged_ = true;
 		if (auto restored = tables_.rules.restore(family, ruleset); !restored) {
 			log_(LogLevel::Error, "writing iptables rules: " + restored.error().message());
 			persistent_.rulesetHash.erase(family);
@@ -720,18 +727,22 @@ SyncCounts Reconciler::applyRules(bool full)
 					      (family == AF_INET ? "IPv4" : "IPv6") + " iptables rules");
 		counts.updated++;
 	}
+	if (counts.failed)
+		rulesWritten_.reset();
+	else
+		rulesWritten_ = std::move(nonEmpty);
 	return counts;
 }
 
 void Reconciler::saveState()
 {
-	if (config_.stateFile.empty() || persistent_ == savedPersistent_)
+	if (config_.stateFile.empty() || !stateChanged_)
 		return;
 	if (auto saved = proxy::saveState(config_.stateFile, persistent_); !saved) {
 		log_(LogLevel::Warning, "ownership record not saved: " + saved.error().message());
 		return;
 	}
-	savedPersistent_ = persistent_;
+	stateChanged_ = false;
 }
 
 } /* namespace kipvs::proxy */

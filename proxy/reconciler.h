@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -173,7 +174,10 @@ private:
 	std::set<ipvs::ServiceKey> retry_;
 
 	PersistentState persistent_;
-	PersistentState savedPersistent_;
+	/* persistent_ differs from what the state file holds. */
+	bool stateChanged_ = true;
+	/* Which sets had members when the rules were last written or checked. */
+	std::optional<std::set<std::string>> rulesWritten_;
 	std::chrono::steady_clock::time_point lapStart_;
 	std::string laps_;
 	std::set<std::string> loggedRefusals_;
