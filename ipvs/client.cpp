@@ -189,44 +189,50 @@ Result<VirtualServer> Client::getVirtualServer(const ServiceKey &key)
 	return std::move(*service);
 }
 
-Result<std::vector<Client::ServiceWithDestinations>> Client::listAll()
+Result<void> Client::forEachService(const std::function<void(ServiceWithDestinations &&)> &visit)
 {
 	auto services = listVirtualServers();
 	if (!services)
 		return services.error();
 
-	std::vector<ServiceWithDestinations> all;
-	all.reserve(services->size());
-	std::vector<Message> requests;
-	requests.reserve(services->size());
+	/*
+	 * The kernel runs one dump at a time per socket, so each destination
+	 * dump is a sendmsg of its own anyway: asking service by service
+	 * costs no round trip and holds one service's real servers at a time.
+	 */
 	for (VirtualServer &service : *services) {
+		std::vector<RealServer> destinations;
 		Message request = codec::request(familyId_, IPVS_CMD_GET_DEST, NLM_F_DUMP);
 		codec::putServiceKey(request, service.key);
-		requests.push_back(std::move(request));
-		all.push_back({ std::move(service), {} });
+		auto result = socket_.dump(request, [&](const struct nlmsghdr *nlh) -> Result<void> {
+			auto attributes = codec::parseReply(nlh, policy::command());
+			if (!attributes)
+				return attributes.error();
+			auto destination = codec::parseDestination(*attributes, service.key.family);
+			if (!destination)
+				return destination.error();
+			destinations.push_back(std::move(*destination));
+			return {};
+		});
+		if (!result) {
+			/* A service deleted between the two dumps is simply gone. */
+			if (result.error().code() == ESRCH || result.error().code() == ENOENT)
+				continue;
+			return named(result.error(), "list real servers of", service.key.toString());
+		}
+		visit({ std::move(service), std::move(destinations) });
 	}
+	return {};
+}
 
-	/* transact() sends the dumps back to back; replies name their request. */
-	auto results = socket_.transact(requests, [&](size_t index, const struct nlmsghdr *nlh)
-					-> Result<void> {
-		auto attributes = codec::parseReply(nlh, policy::command());
-		if (!attributes)
-			return attributes.error();
-		auto destination = codec::parseDestination(*attributes, all[index].service.key.family);
-		if (!destination)
-			return destination.error();
-		all[index].destinations.push_back(std::move(*destination));
-		return {};
+Result<std::vector<Client::ServiceWithDestinations>> Client::listAll()
+{
+	std::vector<ServiceWithDestinations> all;
+	auto read = forEachService([&](ServiceWithDestinations &&item) {
+		all.push_back(std::move(item));
 	});
-
-	for (size_t i = 0; i < results.size(); i++) {
-		if (results[i])
-			continue;
-		/* A service deleted between the two dumps is simply gone. */
-		if (results[i].error().code() == ESRCH || results[i].error().code() == ENOENT)
-			continue;
-		return named(results[i].error(), "list real servers of", all[i].service.key.toString());
-	}
+	if (!read)
+		return read.error();
 	return all;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "ipvs/change.h"
@@ -56,7 +57,18 @@ public:
 		VirtualServer service;
 		std::vector<RealServer> destinations;
 	};
-	/* One service dump, then the destination dumps back to back. */
+	/*
+	 * The whole table without holding it: one service dump, then one
+	 * destination dump per service, each service handed to visit with
+	 * its real servers as soon as its dump is complete, in the kernel's
+	 * order. A destination dump failing with ESRCH/ENOENT (the service
+	 * went between the dumps) skips the service; the kernel mostly
+	 * answers such a dump with nothing, and the service is handed out
+	 * without real servers. Any other error stops the read and names the
+	 * service (what was visited before it stays visited).
+	 */
+	Result<void> forEachService(const std::function<void(ServiceWithDestinations &&)> &visit);
+	/* forEachService, collected. */
 	Result<std::vector<ServiceWithDestinations>> listAll();
 
 	/* Single changes report the kernel's errno as is (EEXIST, ESRCH, ...). */

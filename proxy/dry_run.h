@@ -18,7 +18,10 @@ public:
 
 	KernelTables tables() { return { *this, *this, *this, *this }; }
 
-	Result<std::vector<IpvsEntry>> readServers() override { return real_.ipvs.readServers(); }
+	Result<void> readServers(const std::function<void(IpvsEntry &&)> &visit) override
+	{
+		return real_.ipvs.readServers(visit);
+	}
 	Result<std::vector<ipvs::RealServer>> readDestinations(const ipvs::ServiceKey &key) override
 	{
 		return real_.ipvs.readDestinations(key);

@@ -16,16 +16,11 @@ namespace kipvs::proxy {
 
 /* ---- IPVS ---------------------------------------------------------------- */
 
-Result<std::vector<IpvsEntry>> KernelIpvsTable::readServers()
+Result<void> KernelIpvsTable::readServers(const std::function<void(IpvsEntry &&)> &visit)
 {
-	auto all = client_.listAll();
-	if (!all)
-		return all.error();
-	std::vector<IpvsEntry> entries;
-	entries.reserve(all->size());
-	for (auto &item : *all)
-		entries.push_back({ std::move(item.service), std::move(item.destinations) });
-	return entries;
+	return client_.forEachService([&](ipvs::Client::ServiceWithDestinations &&item) {
+		visit({ std::move(item.service), std::move(item.destinations) });
+	});
 }
 
 Result<std::vector<ipvs::RealServer>> KernelIpvsTable::readDestinations(const ipvs::ServiceKey &key)

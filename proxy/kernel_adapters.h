@@ -22,7 +22,7 @@ class KernelIpvsTable : public IpvsTable
 public:
 	explicit KernelIpvsTable(ipvs::Client client) : client_(std::move(client)) {}
 
-	Result<std::vector<IpvsEntry>> readServers() override;
+	Result<void> readServers(const std::function<void(IpvsEntry &&)> &visit) override;
 	Result<std::vector<ipvs::RealServer>> readDestinations(const ipvs::ServiceKey &key) override;
 	std::vector<Result<void>> apply(const std::vector<IpvsChange> &changes) override;
 

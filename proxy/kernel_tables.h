@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -45,7 +46,13 @@ class IpvsTable
 public:
 	virtual ~IpvsTable() = default;
 
-	virtual Result<std::vector<IpvsEntry>> readServers() = 0;
+	/*
+	 * Every virtual server with its real servers, each handed to visit
+	 * as soon as it is read, so that the whole table is never held at
+	 * once. On an error the read stops: what was visited before it is
+	 * only part of the table.
+	 */
+	virtual Result<void> readServers(const std::function<void(IpvsEntry &&)> &visit) = 0;
 	virtual Result<std::vector<ipvs::RealServer>> readDestinations(const ipvs::ServiceKey &key) = 0;
 	/*
 	 * Apply changes in order, in as few round trips as possible; one

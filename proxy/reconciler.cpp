@@ -215,9 +215,22 @@ void Reconciler::lap(const char *what)
 
 Result<void> Reconciler::readKernel()
 {
-	auto servers = tables_.ipvs.readServers();
-	if (!servers)
-		return servers.error();
+	/*
+	 * Each virtual server is made compact as it arrives (a RealServer's
+	 * counters are dropped at once); the view replaces kernelServers_
+	 * only when the whole read succeeded.
+	 */
+	std::map<ipvs::ServiceKey, KernelServer> servers;
+	auto read = tables_.ipvs.readServers([&](IpvsEntry &&entry) {
+		KernelServer &server = servers[entry.server.key];
+		server.server = Server::of(entry.server);
+		for (const ipvs::RealServer &destination : entry.destinations) {
+			DestinationKey key{ destination.address, destination.port };
+			server.destinations.emplace(key, Destination::of(destination));
+		}
+	});
+	if (!read)
+		return read.error();
 	lap("read IPVS");
 	auto addresses = tables_.addresses.readAddresses();
 	if (!addresses)
@@ -232,17 +245,7 @@ Result<void> Reconciler::readKernel()
 		return sets.error();
 	lap("read sets");
 
-	kernelServers_.clear();
-	for (IpvsEntry &entry : *servers) {
-		KernelServer &server = kernelServers_[entry.server.key];
-		server.server = Server::of(entry.server);
-		for (const ipvs::RealServer &destination : entry.destinations) {
-			DestinationKey key{ destination.address, destination.port };
-			server.destinations.emplace(key, Destination::of(destination));
-		}
-		/* Hold one copy of the table at a time. */
-		entry.destinations = {};
-	}
+	kernelServers_ = std::move(servers);
 	kernelAddresses_ = std::move(*addresses);
 	kernelSets_ = std::move(*sets);
 	kernelRead_ = true;

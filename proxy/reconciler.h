@@ -133,6 +133,11 @@ private:
 	void forget(const ObjectName &name, Affected &affected);
 	void logRefusals(const ObjectName &name, const ServiceState &state);
 
+	/*
+	 * Re-read IPVS, kube-ipvs0 and the sets. IPVS arrives one virtual
+	 * server at a time and is made compact on arrival; the view is
+	 * replaced only when every read succeeded (else it stays as it was).
+	 */
 	Result<void> readKernel();
 	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
 	static bool wants(const WantedServer *want, const DestinationKey &destination);

@@ -250,6 +250,29 @@ TEST_CASE("what ipvsadm -R programs, kipvs reads", "[ipvs]")
 	auto services = client.listVirtualServers();
 	REQUIRE(services.ok());
 	CHECK(services->size() == entries.size());
+
+	/* forEachService hands out exactly what listAll returns, in the same order. */
+	size_t visited = 0;
+	auto read = client.forEachService([&](Client::ServiceWithDestinations &&item) {
+		REQUIRE(visited < all->size());
+		const auto &listed = (*all)[visited++];
+		INFO(item.service.key.toString());
+		CHECK(item.service.sameConfig(listed.service));
+		CHECK(item.service.flags == listed.service.flags);
+		CHECK(item.service.stats == listed.service.stats);
+		CHECK(item.service.key == (*services)[visited - 1].key);
+		REQUIRE(item.destinations.size() == listed.destinations.size());
+		for (size_t i = 0; i < item.destinations.size(); i++) {
+			const RealServer &d = item.destinations[i];
+			const RealServer &l = listed.destinations[i];
+			CHECK(d.sameConfig(l));
+			CHECK(d.activeConnections == l.activeConnections);
+			CHECK(d.inactiveConnections == l.inactiveConnections);
+			CHECK(d.stats == l.stats);
+		}
+	});
+	REQUIRE(read.ok());
+	CHECK(visited == all->size());
 }
 
 TEST_CASE("updates, deletes, zero and flush show in ipvsadm", "[ipvs]")

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,8 @@ public:
 	size_t destinationReads = 0;
 	/* Changes whose description contains this text fail with EINVAL. */
 	std::string failMatching;
+	/* readServers fails (EIO) after handing out this many virtual servers. */
+	std::optional<size_t> failReadAfter;
 
 	KernelTables tables() { return { *this, *this, *this, *this }; }
 
@@ -55,12 +58,16 @@ public:
 	}
 
 	/* IpvsTable */
-	Result<std::vector<IpvsEntry>> readServers() override
+	Result<void> readServers(const std::function<void(IpvsEntry &&)> &visit) override
 	{
-		std::vector<IpvsEntry> entries;
-		for (const auto &[key, entry] : servers)
-			entries.push_back({ entry.server, entry.destinations });
-		return entries;
+		size_t visited = 0;
+		for (const auto &[key, entry] : servers) {
+			if (failReadAfter && visited == *failReadAfter)
+				return Error(EIO, "list real servers of", key.toString());
+			visit({ entry.server, entry.destinations });
+			visited++;
+		}
+		return {};
 	}
 
 	Result<std::vector<ipvs::RealServer>> readDestinations(const ipvs::ServiceKey &key) override

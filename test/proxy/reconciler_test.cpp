@@ -335,6 +335,40 @@ TEST_CASE("a full sync repairs tampering", "[reconciler]")
 	CHECK(logged(f.kernel, "restore rules 4"));
 }
 
+TEST_CASE("a failed read of IPVS is reported and leaves the kept view as it was", "[reconciler]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	f.cache.serviceUpdated(service("api", "10.96.0.11", 443));
+	f.cache.endpointSliceUpdated(slice("api", { "10.244.1.6", "10.244.1.7" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	REQUIRE(f.kernel.servers.size() == 2);
+	f.cache.takeChanged();
+	f.kernel.clearLog();
+
+	/* The first virtual server is handed out, then the read fails. */
+	f.kernel.failReadAfter = 1;
+	SyncCounts counts = reconciler.syncAll(node());
+	CHECK(counts.failed == 1);
+	CHECK(counts.added + counts.updated + counts.deleted == 0);
+	REQUIRE_FALSE(f.errors.empty());
+	CHECK_THAT(f.errors.back(), Catch::Contains("reading the kernel state"));
+	CHECK_THAT(f.errors.back(), Catch::Contains("TCP 10.96.0.11:443"));
+	CHECK(f.kernel.log.empty());
+
+	/* Had the half read replaced the view, one virtual server would be missing from it. */
+	f.kernel.failReadAfter.reset();
+	counts = reconciler.syncServices(node(), { { "default", "web" }, { "default", "api" } });
+	CHECK(counts.added + counts.updated + counts.deleted + counts.failed == 0);
+	CHECK(f.kernel.log.empty());
+
+	counts = reconciler.syncAll(node());
+	CHECK(counts.added + counts.updated + counts.deleted + counts.failed == 0);
+	CHECK(f.kernel.log.empty());
+}
+
 TEST_CASE("a failed change is reported, the rest applied, and retried", "[reconciler]")
 {
 	Fixture f;
