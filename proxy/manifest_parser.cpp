@@ -34,9 +34,9 @@ using Problem = std::optional<std::string>;
 
 constexpr const char *kTriggerTimeAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
 
-std::string quote(const std::string &text)
+std::string quote(std::string_view text)
 {
-	return "\"" + text + "\"";
+	return "\"" + std::string(text) + "\"";
 }
 
 /*
@@ -56,14 +56,14 @@ struct Field {
 
 	static constexpr size_t kNoIndex = static_cast<size_t>(-1);
 
-	bool present() const { return value && value->type != ManifestValue::Type::Null; }
-	bool isMap() const { return present() && value->type == ManifestValue::Type::Map; }
-	bool isSequence() const { return present() && value->type == ManifestValue::Type::Sequence; }
-	bool isScalar() const { return present() && value->type == ManifestValue::Type::Scalar; }
+	bool present() const { return value && value->type() != ManifestValue::Type::Null; }
+	bool isMap() const { return present() && value->type() == ManifestValue::Type::Map; }
+	bool isSequence() const { return present() && value->type() == ManifestValue::Type::Sequence; }
+	bool isScalar() const { return present() && value->type() == ManifestValue::Type::Scalar; }
 	/* Quoted "80" is a string to the API server, not a number. */
-	bool isPlainScalar() const { return isScalar() && value->plain; }
-	const std::string &text() const { return value->scalar; }
-	size_t size() const { return isSequence() ? value->items.size() : 0; }
+	bool isPlainScalar() const { return isScalar() && value->plain(); }
+	std::string_view text() const { return value->text(); }
+	size_t size() const { return isSequence() ? value->items().size() : 0; }
 
 	/* Keys are literals or the document's own strings: both outlive the Field. */
 	Field operator[](std::string_view name) const
@@ -71,7 +71,7 @@ struct Field {
 		return { present() ? value->find(name) : nullptr, this, name };
 	}
 
-	Field item(size_t i) const { return { &value->items[i], this, {}, i }; }
+	Field item(size_t i) const { return { &value->items()[i], this, {}, i }; }
 
 	/* "spec.ports[1].port" */
 	std::string path() const
@@ -119,7 +119,7 @@ Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	const std::string text = field.isScalar() ? field.text() : std::string();
+	const std::string_view text = field.isScalar() ? field.text() : std::string_view();
 	int64_t value = 0;
 	const char *begin = text.data(), *end = text.data() + text.size();
 	auto [last, ec] = std::from_chars(begin, end, value);
@@ -129,7 +129,7 @@ Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
 		       (field.isScalar() ? quote(text) + " is not an integer"
 					      : std::string("must be an integer"));
 	if (ec == std::errc::result_out_of_range || value < min || value > max)
-		return field.path() + ": " + text + " is out of range " +
+		return field.path() + ": " + std::string(text) + " is out of range " +
 		       std::to_string(min) + "-" + std::to_string(max);
 	out = value;
 	return std::nullopt;
@@ -159,7 +159,7 @@ Problem readBool(const Field &field, bool &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	const std::string text = field.isScalar() ? field.text() : std::string();
+	const std::string_view text = field.isScalar() ? field.text() : std::string_view();
 	const bool plain = field.isPlainScalar();
 	if (plain && (text == "true" || text == "True" || text == "TRUE")) {
 		out = true;
@@ -236,11 +236,11 @@ Problem readStringMap(const Field &field, std::map<std::string, std::string> &ou
 		return problem;
 	if (!field.present())
 		return std::nullopt;
-	for (const auto &[key, member] : field.value->members) {
+	for (const ManifestMember &member : field.value->members()) {
 		std::string value;
-		if (auto problem = readString({ &member, &field, key }, value))
+		if (auto problem = readString({ &member.value, &field, member.key }, value))
 			return problem;
-		out[key] = value;
+		out[std::string(member.key)] = value;
 	}
 	return std::nullopt;
 }
@@ -272,7 +272,10 @@ struct ObjectMeta {
 class Parser
 {
 public:
-	Parser(const std::string &fileName, ManifestFile &out) : file_(fileName), out_(out) {}
+	Parser(const std::string &fileName, ManifestFile &out, ManifestArena &arena)
+		: file_(fileName), out_(out), arena_(arena)
+	{
+	}
 
 	void parseDocument(const Field &root, const std::string &where, const TypeMeta &defaults);
 
@@ -302,6 +305,8 @@ private:
 
 	const std::string &file_;
 	ManifestFile &out_;
+	/* Where the trees of a List's items are read, one at a time. */
+	ManifestArena &arena_;
 	std::map<ObjectName, size_t> seenServices_;
 	std::map<ObjectName, size_t> seenSlices_;
 	std::map<ObjectName, size_t> seenNodes_;
@@ -437,16 +442,18 @@ void Parser::parseList(const Field &root, const std::string &where, const TypeMe
 	for (size_t i = 0; i < items.size(); i++) {
 		const std::string itemWhere = where + " " + items.item(i).path();
 		const ManifestValue *item = items.item(i).value;
-		if (item->type != ManifestValue::Type::Json) {
+		if (item->type() != ManifestValue::Type::Json) {
 			parseDocument({ item }, itemWhere, itemDefaults);
 			continue;
 		}
-		auto expanded = expandJson(item->json);
-		if (!expanded) {
+		/* One item's tree at a time: the same memory serves each. */
+		const ManifestArena::Mark mark = arena_.mark();
+		auto expanded = expandJson(item->text(), arena_);
+		if (!expanded)
 			error(itemWhere, "not JSON");
-			continue;
-		}
-		parseDocument({ &*expanded }, itemWhere, itemDefaults);
+		else
+			parseDocument({ &*expanded }, itemWhere, itemDefaults);
+		arena_.rewind(mark);
 	}
 }
 
@@ -841,9 +848,10 @@ Problem Parser::parseNode(const Field &root, Node &node)
 ManifestFile parseManifest(std::string_view text, const std::string &fileName)
 {
 	ManifestFile out;
-	Parser parser(fileName, out);
+	ManifestArena arena;
+	Parser parser(fileName, out, arena);
 	size_t index = 0;
-	auto syntaxError = readManifestDocuments(text, [&](const ManifestValue &document) {
+	auto syntaxError = readManifestDocuments(text, arena, [&](const ManifestValue &document) {
 		const std::string where = "document " + std::to_string(++index);
 		/* Nothing below should throw; if it does, it costs one object. */
 		try {
