@@ -23,65 +23,6 @@ static_assert(std::is_trivially_copyable_v<ManifestValue> &&
 static_assert(std::is_trivially_copyable_v<ManifestMember> &&
 	      std::is_trivially_destructible_v<ManifestMember>);
 
-ManifestValue ManifestValue::scalar(std::string_view text, bool plain)
-{
-	ManifestValue value;
-	value.type_ = Type::Scalar;
-	value.plain_ = plain;
-	value.data_ = text.data();
-	value.size_ = text.size();
-	return value;
-}
-
-ManifestValue ManifestValue::json(std::string_view text)
-{
-	ManifestValue value;
-	value.type_ = Type::Json;
-	value.data_ = text.data();
-	value.size_ = text.size();
-	return value;
-}
-
-ManifestValue ManifestValue::sequence(std::span<const ManifestValue> items)
-{
-	ManifestValue value;
-	value.type_ = Type::Sequence;
-	value.data_ = items.data();
-	value.size_ = items.size();
-	return value;
-}
-
-ManifestValue ManifestValue::map(std::span<const ManifestMember> members)
-{
-	ManifestValue value;
-	value.type_ = Type::Map;
-	value.data_ = members.data();
-	value.size_ = members.size();
-	return value;
-}
-
-std::span<const ManifestValue> ManifestValue::items() const
-{
-	if (type_ != Type::Sequence)
-		return {};
-	return { static_cast<const ManifestValue *>(data_), size_ };
-}
-
-std::span<const ManifestMember> ManifestValue::members() const
-{
-	if (type_ != Type::Map)
-		return {};
-	return { static_cast<const ManifestMember *>(data_), size_ };
-}
-
-const ManifestValue *ManifestValue::find(std::string_view key) const
-{
-	for (const ManifestMember &member : members())
-		if (member.key == key)
-			return &member.value;
-	return nullptr;
-}
-
 ManifestArena::ManifestArena()
 {
 	/* Enough for the widest map or list of most manifests. */
@@ -95,17 +36,9 @@ void ManifestArena::rewind(Mark mark)
 	used_ = mark.used;
 }
 
-void *ManifestArena::allocate(size_t size)
+void *ManifestArena::allocateBlock(size_t size)
 {
-	/* Everything in a tree is aligned as a pointer is. */
-	constexpr size_t align = alignof(ManifestMember);
-	static_assert(align >= alignof(ManifestValue));
-	size = (size + align - 1) & ~(align - 1);
-	if (current_ < blocks_.size() && blocks_[current_].size - used_ >= size) {
-		void *memory = blocks_[current_].memory.get() + used_;
-		used_ += size;
-		return memory;
-	}
+	static_assert(kAlign >= alignof(ManifestMember) && kAlign >= alignof(ManifestValue));
 	/* The next free block that is large enough, or a new one. */
 	size_t next = blocks_.empty() ? 0 : current_ + 1;
 	while (next < blocks_.size() && blocks_[next].size < size)
@@ -149,8 +82,8 @@ namespace {
 template<typename T>
 std::span<const T> takeScratch(ManifestArena &arena, std::vector<T> &scratch, size_t base)
 {
-	auto children = arena.copy(std::span<const T>(scratch).subspan(base));
-	scratch.resize(base);
+	auto children = arena.copy(std::span<const T>(scratch.data() + base, scratch.size() - base));
+	scratch.erase(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end());
 	return children;
 }
 
@@ -283,17 +216,34 @@ inline const char *stringRun(const char *p, const char *end)
 	return p;
 }
 
+/* JSON's blanks: space, tab, line feed, carriage return. */
+inline bool isBlank(char c)
+{
+	constexpr uint64_t blanks = 1ull << ' ' | 1ull << '\t' | 1ull << '\n' | 1ull << '\r';
+	return static_cast<unsigned char>(c) <= ' ' && (blanks >> c & 1);
+}
+
+inline const char *skipBlanks(const char *p, const char *end)
+{
+	while (p != end && isBlank(*p))
+		p++;
+	return p;
+}
+
 /*
  * RFC 8259 JSON, strictly. Anything it refuses goes to yaml-cpp, which
  * either reads it (JSON is YAML) or says where it is wrong. Building, it
  * makes a tree in the arena; not building, it only checks.
+ *
+ * Each step takes the position to read from and returns the position after
+ * what it read, or nullptr if the text is not JSON there.
  */
 template<bool Building>
 class JsonReader
 {
 public:
 	JsonReader(std::string_view text, ManifestArena *arena)
-		: p_(text.data()), end_(text.data() + text.size()), arena_(arena),
+		: begin_(text.data()), end_(text.data() + text.size()), arena_(arena),
 		  deferItems_(text.size() > kLargeJson)
 	{
 	}
@@ -304,11 +254,8 @@ public:
 			arena_->scratchItems.clear();
 			arena_->scratchMembers.clear();
 		}
-		skipSpace();
-		if (!value(out, 0))
-			return false;
-		skipSpace();
-		return p_ == end_;
+		const char *p = value(skipBlanks(begin_, end_), out, 0);
+		return p && skipBlanks(p, end_) == end_;
 	}
 
 private:
@@ -323,125 +270,124 @@ private:
 	 */
 	static constexpr size_t kLargeJson = 256 * 1024;
 
-	void skipSpace()
+	const char *literal(const char *p, std::string_view word)
 	{
-		while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r'))
-			p_++;
+		if (static_cast<size_t>(end_ - p) < word.size() ||
+		    std::memcmp(p, word.data(), word.size()) != 0)
+			return nullptr;
+		return p + word.size();
 	}
 
-	bool next(char c)
+	const char *value(const char *p, ManifestValue &out, int depth)
 	{
-		if (p_ == end_ || *p_ != c)
-			return false;
-		p_++;
-		return true;
-	}
-
-	bool literal(std::string_view word)
-	{
-		if (static_cast<size_t>(end_ - p_) < word.size() ||
-		    std::memcmp(p_, word.data(), word.size()) != 0)
-			return false;
-		p_ += word.size();
-		return true;
-	}
-
-	bool value(ManifestValue &out, int depth)
-	{
-		if (p_ == end_ || depth > kMaxDepth)
-			return false;
-		switch (*p_) {
+		if (p == end_ || depth > kMaxDepth)
+			return nullptr;
+		switch (*p) {
 		case '{':
-			return object(out, depth);
+			return object(p, out, depth);
 		case '[':
-			return array(out, depth);
+			return array(p, out, depth);
 		case '"': {
 			std::string_view text;
-			if (!string(text))
-				return false;
+			p = string(p, text);
 			if constexpr (Building)
 				out = ManifestValue::scalar(text, false);
-			return true;
+			return p;
 		}
 		case 'n':
-			if (!literal("null"))
-				return false;
 			out = ManifestValue();
-			return true;
+			return literal(p, "null");
 		case 't':
-		case 'f': {
-			std::string_view word = *p_ == 't' ? "true" : "false";
-			if (!literal(word))
-				return false;
-			out = ManifestValue::scalar(word, true);
-			return true;
-		}
+			out = ManifestValue::scalar("true", true);
+			return literal(p, "true");
+		case 'f':
+			out = ManifestValue::scalar("false", true);
+			return literal(p, "false");
 		default:
-			return number(out);
+			return number(p, out);
 		}
 	}
 
-	bool object(ManifestValue &out, int depth)
+	const char *object(const char *p, ManifestValue &out, int depth)
 	{
-		p_++;
-		skipSpace();
-		if (next('}')) {
+		p = skipBlanks(p + 1, end_);
+		if (p != end_ && *p == '}') {
 			out = ManifestValue::map({});
-			return true;
+			return p + 1;
 		}
 		size_t base = Building ? arena_->scratchMembers.size() : 0;
 		for (;;) {
 			std::string_view key;
 			ManifestValue member;
-			skipSpace();
-			if (p_ == end_ || *p_ != '"' || !string(key))
-				return false;
-			skipSpace();
-			if (!next(':'))
-				return false;
-			skipSpace();
-			bool deferred = Building && deferItems_ && depth == 0 && key == "items" &&
-					p_ < end_ && *p_ == '[';
-			if (!(deferred ? deferredArray(member) : value(member, depth + 1)))
-				return false;
+			if (p == end_ || *p != '"' || !(p = string(p, key)))
+				return nullptr;
+			p = skipBlanks(p, end_);
+			if (p == end_ || *p != ':')
+				return nullptr;
+			p = skipBlanks(p + 1, end_);
+			if (p != end_ && *p == '"' && depth < kMaxDepth) {
+				/* The commonest value, read without a call to value(). */
+				std::string_view text;
+				if (!(p = string(p, text)))
+					return nullptr;
+				if constexpr (Building)
+					member = ManifestValue::scalar(text, false);
+			} else {
+				bool deferred = Building && deferItems_ && depth == 0 && key == "items" &&
+						p != end_ && *p == '[';
+				p = deferred ? deferredArray(p, member) : value(p, member, depth + 1);
+				if (!p)
+					return nullptr;
+			}
 			if constexpr (Building)
 				arena_->scratchMembers.push_back({ key, member });
-			skipSpace();
-			if (next('}'))
+			p = skipBlanks(p, end_);
+			if (p == end_)
+				return nullptr;
+			if (*p == '}')
 				break;
-			if (!next(','))
-				return false;
+			if (*p != ',')
+				return nullptr;
+			p = skipBlanks(p + 1, end_);
 		}
 		if constexpr (Building)
 			out = ManifestValue::map(takeScratch(*arena_, arena_->scratchMembers, base));
-		return true;
+		return p + 1;
 	}
 
-	bool array(ManifestValue &out, int depth)
+	const char *array(const char *p, ManifestValue &out, int depth)
 	{
-		p_++;
-		skipSpace();
-		if (next(']')) {
+		p = skipBlanks(p + 1, end_);
+		if (p != end_ && *p == ']') {
 			out = ManifestValue::sequence({});
-			return true;
+			return p + 1;
 		}
 		size_t base = Building ? arena_->scratchItems.size() : 0;
 		for (;;) {
 			ManifestValue item;
-			skipSpace();
-			if (!value(item, depth + 1))
-				return false;
+			if (p != end_ && *p == '"' && depth < kMaxDepth) {
+				std::string_view text;
+				if (!(p = string(p, text)))
+					return nullptr;
+				if constexpr (Building)
+					item = ManifestValue::scalar(text, false);
+			} else if (!(p = value(p, item, depth + 1))) {
+				return nullptr;
+			}
 			if constexpr (Building)
 				arena_->scratchItems.push_back(item);
-			skipSpace();
-			if (next(']'))
+			p = skipBlanks(p, end_);
+			if (p == end_)
+				return nullptr;
+			if (*p == ']')
 				break;
-			if (!next(','))
-				return false;
+			if (*p != ',')
+				return nullptr;
+			p = skipBlanks(p + 1, end_);
 		}
 		if constexpr (Building)
 			out = ManifestValue::sequence(takeScratch(*arena_, arena_->scratchItems, base));
-		return true;
+		return p + 1;
 	}
 
 	/*
@@ -449,58 +395,63 @@ private:
 	 * read into a tree only when its turn comes, so a List of 10,000
 	 * objects never has all their trees at once.
 	 */
-	bool deferredArray(ManifestValue &out)
+	const char *deferredArray(const char *p, ManifestValue &out)
 	{
-		p_++;
-		skipSpace();
-		if (next(']')) {
+		p = skipBlanks(p + 1, end_);
+		if (p != end_ && *p == ']') {
 			out = ManifestValue::sequence({});
-			return true;
+			return p + 1;
 		}
 		size_t base = arena_->scratchItems.size();
+		JsonReader<false> checker({ begin_, static_cast<size_t>(end_ - begin_) }, nullptr);
 		for (;;) {
-			skipSpace();
-			JsonReader<false> checker({ p_, static_cast<size_t>(end_ - p_) }, nullptr);
 			ManifestValue scratch;
-			if (!checker.value(scratch, 2))
-				return false;
+			const char *start = p;
+			/* At depth 2, as when the item is read into the whole tree. */
+			if (!(p = checker.value(p, scratch, 2)))
+				return nullptr;
 			arena_->scratchItems.push_back(
-				ManifestValue::json({ p_, static_cast<size_t>(checker.p_ - p_) }));
-			p_ = checker.p_;
-			skipSpace();
-			if (next(']'))
+				ManifestValue::json({ start, static_cast<size_t>(p - start) }));
+			p = skipBlanks(p, end_);
+			if (p == end_)
+				return nullptr;
+			if (*p == ']')
 				break;
-			if (!next(','))
-				return false;
+			if (*p != ',')
+				return nullptr;
+			p = skipBlanks(p + 1, end_);
 		}
 		out = ManifestValue::sequence(takeScratch(*arena_, arena_->scratchItems, base));
-		return true;
+		return p + 1;
 	}
 
-	bool digits()
+	const char *digits(const char *p)
 	{
-		const char *from = p_;
-		while (p_ < end_ && *p_ >= '0' && *p_ <= '9')
-			p_++;
-		return p_ > from;
+		const char *from = p;
+		while (p != end_ && *p >= '0' && *p <= '9')
+			p++;
+		return p == from ? nullptr : p;
 	}
 
-	bool number(ManifestValue &out)
+	/* -?digits(.digits)?([eE][+-]?digits)? */
+	const char *number(const char *p, ManifestValue &out)
 	{
-		const char *start = p_;
-		next('-');
-		if (!digits())
-			return false;
-		if (next('.') && !digits())
-			return false;
-		if (next('e') || next('E')) {
-			if (!next('+'))
-				next('-');
-			if (!digits())
-				return false;
+		const char *start = p;
+		if (*p == '-')
+			p++;
+		if (!(p = digits(p)))
+			return nullptr;
+		if (p != end_ && *p == '.' && !(p = digits(p + 1)))
+			return nullptr;
+		if (p != end_ && (*p == 'e' || *p == 'E')) {
+			p++;
+			if (p != end_ && (*p == '+' || *p == '-'))
+				p++;
+			if (!(p = digits(p)))
+				return nullptr;
 		}
-		out = ManifestValue::scalar({ start, static_cast<size_t>(p_ - start) }, true);
-		return true;
+		out = ManifestValue::scalar({ start, static_cast<size_t>(p - start) }, true);
+		return p;
 	}
 
 	static void appendUtf8(std::string &out, uint32_t code)
@@ -522,13 +473,13 @@ private:
 		}
 	}
 
-	bool hex4(uint32_t &out)
+	const char *hex4(const char *p, uint32_t &out)
 	{
-		if (end_ - p_ < 4)
-			return false;
+		if (end_ - p < 4)
+			return nullptr;
 		out = 0;
 		for (int i = 0; i < 4; i++) {
-			char c = *p_++;
+			char c = *p++;
 			uint32_t digit;
 			if (c >= '0' && c <= '9')
 				digit = static_cast<uint32_t>(c - '0');
@@ -537,35 +488,33 @@ private:
 			else if (c >= 'A' && c <= 'F')
 				digit = static_cast<uint32_t>(c - 'A' + 10);
 			else
-				return false;
+				return nullptr;
 			out = out * 16 + digit;
 		}
-		return true;
+		return p;
 	}
 
 	/*
-	 * A string without escapes is a view into the text; one with escapes
-	 * is unescaped into the arena.
+	 * p at the opening quote. A string without escapes is a view into the
+	 * text; one with escapes is unescaped into the arena.
 	 */
-	bool string(std::string_view &out)
+	const char *string(const char *p, std::string_view &out)
 	{
-		const char *start = ++p_; /* after the opening quote */
-		p_ = stringRun(p_, end_);
-		if (p_ == end_)
-			return false;
-		if (*p_ == '"') {
-			out = { start, static_cast<size_t>(p_++ - start) };
-			return true;
+		const char *start = p + 1;
+		p = stringRun(start, end_);
+		if (p != end_ && *p == '"') {
+			out = { start, static_cast<size_t>(p - start) };
+			return p + 1;
 		}
-		if (*p_ != '\\')
-			return false; /* a raw control character */
+		if (p == end_ || *p != '\\')
+			return nullptr; /* unterminated, or a raw control character */
 		if constexpr (Building)
-			arena_->scratchText.assign(start, p_);
-		return escapedString(out);
+			arena_->scratchText.assign(start, p);
+		return escapedString(p, out);
 	}
 
 	/* The rest of a string from its first backslash on. */
-	bool escapedString(std::string_view &out)
+	const char *escapedString(const char *p, std::string_view &out)
 	{
 		[[maybe_unused]] std::string *text = Building ? &arena_->scratchText : nullptr;
 		auto append = [&](char c) {
@@ -573,27 +522,26 @@ private:
 				*text += c;
 		};
 		for (;;) {
-			if (p_ == end_)
-				return false;
-			char c = *p_++;
+			if (p == end_)
+				return nullptr;
+			char c = *p++;
 			if (c == '"') {
 				if constexpr (Building)
 					out = arena_->copy(*text);
-				return true;
+				return p;
 			}
 			if (static_cast<unsigned char>(c) < 0x20)
-				return false; /* a raw control character */
+				return nullptr; /* a raw control character */
 			if (c != '\\') {
-				const char *run = p_ - 1;
-				p_ = stringRun(p_, end_);
+				const char *run = p - 1;
+				p = stringRun(p, end_);
 				if constexpr (Building)
-					text->append(run, p_);
+					text->append(run, p);
 				continue;
 			}
-			if (p_ == end_)
-				return false;
-			char escape = *p_++;
-			switch (escape) {
+			if (p == end_)
+				return nullptr;
+			switch (*p++) {
 			case '"': append('"'); break;
 			case '\\': append('\\'); break;
 			case '/': append('/'); break;
@@ -604,28 +552,29 @@ private:
 			case 't': append('\t'); break;
 			case 'u': {
 				uint32_t code;
-				if (!hex4(code))
-					return false;
+				if (!(p = hex4(p, code)))
+					return nullptr;
 				/* A surrogate pair spells one character beyond U+FFFF. */
 				if (code >= 0xd800 && code < 0xdc00) {
 					uint32_t low;
-					if (!literal("\\u") || !hex4(low) || low < 0xdc00 || low > 0xdfff)
-						return false;
+					if (!(p = literal(p, "\\u")) || !(p = hex4(p, low)) || low < 0xdc00 ||
+					    low > 0xdfff)
+						return nullptr;
 					code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
 				} else if (code >= 0xdc00 && code < 0xe000) {
-					return false;
+					return nullptr;
 				}
 				if constexpr (Building)
 					appendUtf8(*text, code);
 				break;
 			}
 			default:
-				return false;
+				return nullptr;
 			}
 		}
 	}
 
-	const char *p_;
+	const char *begin_;
 	const char *end_;
 	/* Where the tree goes; nullptr when only checking. */
 	ManifestArena *arena_;

@@ -36,10 +36,19 @@ public:
 	enum class Type : unsigned char { Null, Scalar, Sequence, Map, Json };
 
 	ManifestValue() = default;
-	static ManifestValue scalar(std::string_view text, bool plain);
-	static ManifestValue json(std::string_view text);
-	static ManifestValue sequence(std::span<const ManifestValue> items);
-	static ManifestValue map(std::span<const ManifestMember> members);
+	static ManifestValue scalar(std::string_view text, bool plain)
+	{
+		return { Type::Scalar, plain, text.data(), text.size() };
+	}
+	static ManifestValue json(std::string_view text)
+	{
+		return { Type::Json, false, text.data(), text.size() };
+	}
+	static ManifestValue sequence(std::span<const ManifestValue> items)
+	{
+		return { Type::Sequence, false, items.data(), items.size() };
+	}
+	static inline ManifestValue map(std::span<const ManifestMember> members);
 
 	Type type() const { return type_; }
 	/* An unquoted scalar: only these can be numbers or booleans. */
@@ -52,14 +61,24 @@ public:
 			       : std::string_view();
 	}
 	/* Type::Sequence's items; empty for anything else. */
-	std::span<const ManifestValue> items() const;
+	std::span<const ManifestValue> items() const
+	{
+		if (type_ != Type::Sequence)
+			return {};
+		return { static_cast<const ManifestValue *>(data_), size_ };
+	}
 	/* Type::Map's members, in document order; empty for anything else. */
-	std::span<const ManifestMember> members() const;
+	inline std::span<const ManifestMember> members() const;
 
 	/* The first member named key of a map; nullptr if absent or not a map. */
-	const ManifestValue *find(std::string_view key) const;
+	inline const ManifestValue *find(std::string_view key) const;
 
 private:
+	ManifestValue(Type type, bool plain, const void *data, size_t size)
+		: data_(data), size_(size), type_(type), plain_(plain)
+	{
+	}
+
 	const void *data_ = nullptr;
 	size_t size_ = 0;
 	Type type_ = Type::Null;
@@ -70,6 +89,29 @@ struct ManifestMember {
 	std::string_view key;
 	ManifestValue value;
 };
+
+ManifestValue ManifestValue::map(std::span<const ManifestMember> members)
+{
+	return { Type::Map, false, members.data(), members.size() };
+}
+
+/* Inline: the parser looks up a few hundred keys per object. */
+std::span<const ManifestMember> ManifestValue::members() const
+{
+	if (type_ != Type::Map)
+		return {};
+	return { static_cast<const ManifestMember *>(data_), size_ };
+}
+
+const ManifestValue *ManifestValue::find(std::string_view key) const
+{
+	/* Length and first character rule out most keys without a memcmp() call. */
+	for (const ManifestMember &member : members())
+		if (member.key.size() == key.size() &&
+		    (key.empty() || (member.key[0] == key[0] && member.key == key)))
+			return &member.value;
+	return nullptr;
+}
 
 /*
  * The memory of trees: blocks that grow and are handed out in order, and
@@ -94,7 +136,16 @@ public:
 	void rewind(Mark mark);
 
 	/* size bytes aligned for any of the tree's types, uninitialised. */
-	void *allocate(size_t size);
+	void *allocate(size_t size)
+	{
+		size = (size + kAlign - 1) & ~(kAlign - 1);
+		if (current_ < blocks_.size() && blocks_[current_].size - used_ >= size) {
+			void *memory = blocks_[current_].memory.get() + used_;
+			used_ += size;
+			return memory;
+		}
+		return allocateBlock(size);
+	}
 	/* A copy of text that lives as long as the arena (until a rewind). */
 	std::string_view copy(std::string_view text);
 	/* An array of values or members, copied out of the scratch stacks. */
@@ -112,6 +163,11 @@ private:
 		size_t size;
 	};
 	static constexpr size_t kFirstBlock = 16 * 1024;
+	/* Everything in a tree is aligned as a pointer is. */
+	static constexpr size_t kAlign = alignof(std::string_view);
+
+	/* allocate() when the current block is full. */
+	void *allocateBlock(size_t size);
 
 	std::vector<Block> blocks_;
 	/* blocks_[current_] is being filled, up to used_; later ones are free. */
