@@ -298,11 +298,13 @@ private:
 			out = ManifestValue();
 			return literal(p, "null");
 		case 't':
-			out = ManifestValue::scalar("true", true);
-			return literal(p, "true");
-		case 'f':
-			out = ManifestValue::scalar("false", true);
-			return literal(p, "false");
+		case 'f': {
+			const char *word = p;
+			if (!(p = literal(p, *p == 't' ? "true" : "false")))
+				return nullptr;
+			out = ManifestValue::scalar({ word, static_cast<size_t>(p - word) }, true);
+			return p;
+		}
 		default:
 			return number(p, out);
 		}
