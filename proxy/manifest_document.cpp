@@ -12,6 +12,10 @@
 #include <sstream>
 #include <type_traits>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
@@ -196,6 +200,21 @@ private:
  */
 inline const char *stringRun(const char *p, const char *end)
 {
+#ifdef __SSE2__
+	/* Sixteen bytes at a time: most keys and values are shorter. */
+	const __m128i quotes = _mm_set1_epi8('"'), backslashes = _mm_set1_epi8('\\'),
+		      controls = _mm_set1_epi8(0x1f);
+	while (end - p >= 16) {
+		__m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+		__m128i found = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(bytes, quotes), _mm_cmpeq_epi8(bytes, backslashes)),
+			/* unsigned bytes <= 0x1f */
+			_mm_cmpeq_epi8(_mm_min_epu8(bytes, controls), bytes));
+		if (int mask = _mm_movemask_epi8(found))
+			return p + std::countr_zero(static_cast<unsigned>(mask));
+		p += 16;
+	}
+#endif
 	if constexpr (std::endian::native == std::endian::little) {
 		/* Eight bytes at a time: the lowest byte flagged is exact. */
 		constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;

@@ -113,6 +113,33 @@ TEST_CASE("JSON escapes are unescaped, in values and keys", "[manifest]")
 	      std::vector<std::string>{ "{long:\"abcdefghijklmnopqrstuvwxyz\nABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"}" });
 }
 
+TEST_CASE("JSON strings: quotes, escapes and control characters wherever they fall", "[manifest]")
+{
+	/* Strings are scanned many bytes at a time: try every position in and past a block. */
+	for (size_t at = 0; at < 40; at++) {
+		CAPTURE(at);
+		const std::string before(at, 'a'), after(40 - at, 'b');
+		Read r = read("{ \"k\": \"" + before + "\\\"" + after + "\" }");
+		CHECK(r.documents == std::vector<std::string>{ "{k:\"" + before + "\"" + after + "\"}" });
+		CHECK(r.inText == std::vector<bool>{ false });
+
+		r = read("{ \"k\": \"" + before + "\", \"l\": 1 }");
+		CHECK(r.documents == std::vector<std::string>{ "{k:\"" + before + "\",l:1}" });
+		CHECK(r.inText == std::vector<bool>{ true });
+
+		/* A raw control character: not JSON (nor YAML, for most). */
+		r = read("{ \"k\": \"" + before + "\x01" + after + "\" }");
+		CHECK_FALSE((!r.error && r.inText == std::vector<bool>{ true }));
+	}
+
+	/* Bytes of UTF-8 are not control characters. */
+	const std::string utf8 = "café ünïcödé ✓ 😀";
+	Read r = read("{ \"\xc3\xa9\": \"" + utf8 + "\", \"s\": \"\xc3\xa9\" }");
+	REQUIRE_FALSE(r.error);
+	CHECK(r.documents == std::vector<std::string>{ "{\xc3\xa9:\"" + utf8 + "\",s:\"\xc3\xa9\"}" });
+	CHECK(r.inText == std::vector<bool>{ true });
+}
+
 TEST_CASE("JSON the strict reader refuses goes to yaml-cpp", "[manifest]")
 {
 	/* Single quotes, and a raw tab in a string: YAML, not JSON. */
