@@ -587,38 +587,40 @@ Problem Parser::parseClusterIPs(const Field &spec, std::vector<IpAddress> &out)
 {
 	Field single = spec["clusterIP"];
 	Field multiple = spec["clusterIPs"];
-	std::string first;
-	if (auto problem = readString(single, first))
+	std::string_view first;
+	if (auto problem = readText(single, first))
 		return problem;
 	if (auto problem = checkSequence(multiple))
 		return problem;
-
-	std::vector<std::pair<std::string, Field>> texts;
 	for (size_t i = 0; i < multiple.size(); i++) {
-		std::string text;
-		if (auto problem = readString(multiple.item(i), text))
+		std::string_view text;
+		if (auto problem = readText(multiple.item(i), text))
 			return problem;
-		texts.emplace_back(text, multiple.item(i));
 	}
-	if (!texts.empty() && !first.empty() && texts[0].first != first)
-		return single.path() + ": " + quote(first) + " differs from " +
-		       texts[0].second.path() + " " + quote(texts[0].first);
-	if (texts.empty() && !first.empty())
-		texts.emplace_back(first, single);
 
-	if (texts.empty())
+	/* clusterIPs when given, with clusterIP as its first entry if both are. */
+	auto text = [](const Field &field) {
+		return field.isScalar() ? field.text() : std::string_view();
+	};
+	const size_t count = multiple.size() > 0 ? multiple.size() : first.empty() ? 0 : 1;
+	auto entry = [&](size_t i) { return multiple.size() > 0 ? multiple.item(i) : single; };
+	if (multiple.size() > 0 && !first.empty() && text(multiple.item(0)) != first)
+		return single.path() + ": " + quote(first) + " differs from " +
+		       multiple.item(0).path() + " " + quote(text(multiple.item(0)));
+
+	if (count == 0)
 		return std::nullopt;
 	/* Headless: a Service without a virtual IP. */
-	if (texts[0].first == "None") {
-		if (texts.size() > 1)
+	if (text(entry(0)) == "None") {
+		if (count > 1)
 			return multiple.path() + ": \"None\" must be the only entry";
 		return std::nullopt;
 	}
-	if (texts.size() > 2)
+	if (count > 2)
 		return multiple.path() + ": at most 2 addresses, one per family";
-	for (const auto &[text, field] : texts) {
+	for (size_t i = 0; i < count; i++) {
 		IpAddress address;
-		if (auto problem = readAddress(field, AF_UNSPEC, address))
+		if (auto problem = readAddress(entry(i), AF_UNSPEC, address))
 			return problem;
 		out.push_back(address);
 	}

@@ -487,6 +487,14 @@ TEST_CASE("each invalid object is reported with file, object and reason, and ski
 		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\n"
 		  "spec: { clusterIPs: [ None, 10.96.0.2 ] }",
 		  "bad.yaml: Service default/web: spec.clusterIPs: \"None\" must be the only entry" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\n"
+		  "spec: { clusterIPs: [ 10.96.0.1, \"fd00::1\", 10.96.0.3 ] }",
+		  "bad.yaml: Service default/web: spec.clusterIPs: at most 2 addresses, one per family" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { clusterIPs: [ ~ ] }",
+		  "bad.yaml: Service default/web: spec.clusterIPs[0]: \"\" is not an IP address" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\n"
+		  "spec: { clusterIP: 10.96.0.1, clusterIPs: [ [ 10.96.0.1 ] ] }",
+		  "bad.yaml: Service default/web: spec.clusterIPs[0]: must be a string" },
 		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { type: Internal }",
 		  "bad.yaml: Service default/web: spec.type: \"Internal\" is not ClusterIP, NodePort, "
 		  "LoadBalancer or ExternalName" },
