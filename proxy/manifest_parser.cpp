@@ -371,6 +371,7 @@ private:
 	ManifestFile &out_;
 	/* Where the trees of a List's items are read, one at a time. */
 	ManifestArena &arena_;
+	/* Where each object is in out_, once there are many (see add()). */
 	std::map<ObjectName, size_t> seenServices_;
 	std::map<ObjectName, size_t> seenSlices_;
 	std::map<ObjectName, size_t> seenNodes_;
@@ -537,14 +538,29 @@ template<typename T>
 void Parser::add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T &&object,
 		 std::string_view kind, const Where &where)
 {
-	auto [it, added] = seen.try_emplace(object.name, objects.size());
-	if (added) {
+	/*
+	 * Most files hold a few objects: looking at each is quicker than a
+	 * map, which is only built (with them all) once there are more.
+	 */
+	constexpr size_t few = 8;
+	size_t index = objects.size();
+	if (objects.size() < few) {
+		for (size_t i = 0; i < objects.size(); i++)
+			if (objects[i].name == object.name)
+				index = i;
+	} else {
+		if (seen.empty())
+			for (size_t i = 0; i < objects.size(); i++)
+				seen.emplace(objects[i].name, i);
+		index = seen.try_emplace(object.name, objects.size()).first->second;
+	}
+	if (index == objects.size()) {
 		objects.push_back(std::move(object));
 		return;
 	}
 	note(objectLabel(kind, object.name),
 	     "defined again in " + where.toString() + "; the later definition is used");
-	objects[it->second] = std::move(object);
+	objects[index] = std::move(object);
 }
 
 Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)

@@ -778,3 +778,34 @@ TEST_CASE("an empty List; a List in a List; an item that is not an object", "[ma
 						"items[1] items[2]; the later definition is used" });
 	}
 }
+
+TEST_CASE("an object defined again, among few objects or many", "[manifest]")
+{
+	/* svc-0..svc-N-1, then svc-1 and svc-N-2 again with port 81. */
+	for (size_t count : { 3, 7, 8, 9, 20 }) {
+		CAPTURE(count);
+		std::string text = serviceList(count, count);
+		text.resize(text.size() - 4); /* "\n]}\n" */
+		for (size_t again : { size_t(1), count - 2 })
+			text += ",\n{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"svc-" +
+				std::to_string(again) + "\",\"namespace\":\"bench\"},\"spec\":{\"ports\":[{\"port\":81}]}}";
+		text += "\n]}\n";
+		ManifestFile file = parseManifest(text, "again.json");
+		REQUIRE(file.parsed());
+		REQUIRE(file.services.size() == count);
+		for (size_t i = 0; i < count; i++) {
+			CAPTURE(i);
+			CHECK(file.services[i].name == ObjectName{ "bench", "svc-" + std::to_string(i) });
+			CHECK(file.services[i].ports[0].port == (i == 1 || i == count - 2 ? 81 : 80));
+		}
+		std::vector<std::string> notes;
+		for (size_t again : { size_t(1), count - 2 })
+			notes.push_back("again.json: Service bench/svc-" + std::to_string(again) +
+					": defined again in document 1 items[" +
+					std::to_string(count + (again == 1 ? 0 : 1)) + "]; the later definition is used");
+		if (count == 3)
+			notes[1] = "again.json: Service bench/svc-1: defined again in document 1 items[4]; "
+				   "the later definition is used";
+		CHECK(messages(file.notes) == notes);
+	}
+}
