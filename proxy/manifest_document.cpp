@@ -29,15 +29,34 @@ static_assert(std::is_trivially_copyable_v<ManifestMember> &&
 
 ManifestArena::ManifestArena()
 {
-	/* Enough for the widest map or list of most manifests. */
-	scratchItems.reserve(64);
-	scratchMembers.reserve(64);
+	scratchItems.reserve(kScratch);
+	scratchMembers.reserve(kScratch);
 }
 
 void ManifestArena::rewind(Mark mark)
 {
 	current_ = mark.block;
 	used_ = mark.used;
+}
+
+void ManifestArena::trim()
+{
+	rewind({});
+	if (blocks_.size() > 1)
+		blocks_.resize(1);
+	constexpr size_t keep = 4096;
+	scratchItems.clear();
+	scratchMembers.clear();
+	if (scratchItems.capacity() > keep) {
+		std::vector<ManifestValue>().swap(scratchItems);
+		scratchItems.reserve(kScratch);
+	}
+	if (scratchMembers.capacity() > keep) {
+		std::vector<ManifestMember>().swap(scratchMembers);
+		scratchMembers.reserve(kScratch);
+	}
+	if (scratchText.capacity() > keep)
+		std::string().swap(scratchText);
 }
 
 void *ManifestArena::allocateBlock(size_t size)

@@ -134,6 +134,8 @@ public:
 	Mark mark() const { return { current_, used_ }; }
 	/* Everything allocated since mark is invalid from now on. */
 	void rewind(Mark mark);
+	/* rewind() to the start, and free all but the first block and small scratch stacks. */
+	void trim();
 
 	/* size bytes aligned for any of the tree's types, uninitialised. */
 	void *allocate(size_t size)
@@ -163,6 +165,8 @@ private:
 		size_t size;
 	};
 	static constexpr size_t kFirstBlock = 16 * 1024;
+	/* Scratch entries reserved: enough for the widest map or list of most manifests. */
+	static constexpr size_t kScratch = 64;
 	/* Everything in a tree is aligned as a pointer is. */
 	static constexpr size_t kAlign = alignof(std::string_view);
 

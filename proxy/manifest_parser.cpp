@@ -942,8 +942,18 @@ Problem Parser::parseNode(const Field &root, Node &node)
  */
 ManifestFile parseManifest(std::string_view text, const std::string &fileName)
 {
+	/*
+	 * The trees' memory is kept from one file to the next, sparing a few
+	 * allocations per file; what a large one needed beyond the first
+	 * block is given back when it is done.
+	 */
+	thread_local ManifestArena arena;
+	struct Trim {
+		ManifestArena &arena;
+		~Trim() { arena.trim(); }
+	} trim{ arena };
+
 	ManifestFile out;
-	ManifestArena arena;
 	Parser parser(fileName, out, arena);
 	size_t index = 0;
 	auto syntaxError = readManifestDocuments(text, arena, [&](const ManifestValue &document) {

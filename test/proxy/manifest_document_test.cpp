@@ -322,4 +322,10 @@ TEST_CASE("the arena: blocks reused after a rewind, large requests, copies", "[m
 	arena.rewind(start);
 	CHECK(arena.allocate(10) == first);
 	CHECK(arena.copy("").empty());
+
+	/* Trimmed: the first block only, from its start. */
+	arena.copy(big);
+	arena.trim();
+	CHECK(arena.allocate(10) == first);
+	CHECK(arena.copy(big) == big);
 }
