@@ -10,6 +10,7 @@
 #include <exception>
 #include <map>
 #include <span>
+#include <unordered_map>
 #include <utility>
 
 #include "netlink/address.h"
@@ -333,6 +334,16 @@ std::string objectLabel(std::string_view kind, const ObjectName &name)
 	return std::string(kind) + " " + name.toString();
 }
 
+/* Where each object of a kind is in the ManifestFile, by name. */
+struct ObjectNameHash {
+	size_t operator()(const ObjectName &name) const
+	{
+		std::hash<std::string> hash;
+		return hash(name.nameSpace) * 31 + hash(name.name);
+	}
+};
+using Seen = std::unordered_map<ObjectName, size_t, ObjectNameHash>;
+
 class Parser
 {
 public:
@@ -364,7 +375,7 @@ private:
 	Problem parseNode(const Field &root, Node &node);
 
 	template<typename T>
-	void add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T &&object,
+	void add(std::vector<T> &objects, Seen &seen, T &&object,
 		 std::string_view kind, const Where &where);
 
 	const std::string &file_;
@@ -372,9 +383,9 @@ private:
 	/* Where the trees of a List's items are read, one at a time. */
 	ManifestArena &arena_;
 	/* Where each object is in out_, once there are many (see add()). */
-	std::map<ObjectName, size_t> seenServices_;
-	std::map<ObjectName, size_t> seenSlices_;
-	std::map<ObjectName, size_t> seenNodes_;
+	Seen seenServices_;
+	Seen seenSlices_;
+	Seen seenNodes_;
 };
 
 void Parser::parseDocument(const Field &root, const Where &where, const TypeMeta &defaults)
@@ -535,7 +546,7 @@ void Parser::parseList(const Field &root, const Where &where, std::string_view k
 }
 
 template<typename T>
-void Parser::add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T &&object,
+void Parser::add(std::vector<T> &objects, Seen &seen, T &&object,
 		 std::string_view kind, const Where &where)
 {
 	/*
