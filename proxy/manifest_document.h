@@ -187,16 +187,16 @@ private:
  * The trees are built in arena, and the one given to onDocument is valid
  * during the call only. onDocument may build more trees in the arena
  * (expandJson()) as long as it rewinds it to where it found it.
- * Never throws, unless onDocument does.
+ * Never throws, unless onDocument does or memory runs out.
  */
 std::optional<std::string>
 readManifestDocuments(std::string_view text, ManifestArena &arena,
 		      const std::function<void(const ManifestValue &document)> &onDocument);
 
 /*
- * The tree of a value readManifestDocuments() left as text: the items of a
- * JSON document's top-level "items" list, which are checked for syntax but
- * read one at a time. The tree lives in arena. nullopt only if the text is
+ * The tree of a value readManifestDocuments() left as text: the items of
+ * the top-level "items" list of a JSON text over 256 KiB, which are checked
+ * for syntax but read one at a time. The tree lives in arena. nullopt only if the text is
  * not JSON.
  */
 std::optional<ManifestValue> expandJson(std::string_view json, ManifestArena &arena);
