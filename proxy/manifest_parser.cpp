@@ -901,10 +901,10 @@ Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std:
 	/* Exactly as many as there are: the slice is kept for as long as it is served. */
 	slice.endpoints.reserve(endpoints.size());
 	for (size_t i = 0; i < endpoints.size(); i++) {
-		Endpoint endpoint;
-		if (auto problem = parseEndpoint(endpoints.item(i), slice.family, endpoint))
+		/* Read in place: a slice with a problem is dropped whole. */
+		if (auto problem = parseEndpoint(endpoints.item(i), slice.family,
+						 slice.endpoints.emplace_back()))
 			return problem;
-		slice.endpoints.push_back(std::move(endpoint));
 	}
 	return std::nullopt;
 }
