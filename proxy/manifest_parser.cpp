@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <span>
+#include <unordered_map>
 #include <utility>
 
 #include "netlink/address.h"
@@ -34,9 +36,9 @@ using Problem = std::optional<std::string>;
 
 constexpr const char *kTriggerTimeAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
 
-std::string quote(const std::string &text)
+std::string quote(std::string_view text)
 {
-	return "\"" + text + "\"";
+	return "\"" + std::string(text) + "\"";
 }
 
 /*
@@ -56,22 +58,22 @@ struct Field {
 
 	static constexpr size_t kNoIndex = static_cast<size_t>(-1);
 
-	bool present() const { return value && value->type != ManifestValue::Type::Null; }
-	bool isMap() const { return present() && value->type == ManifestValue::Type::Map; }
-	bool isSequence() const { return present() && value->type == ManifestValue::Type::Sequence; }
-	bool isScalar() const { return present() && value->type == ManifestValue::Type::Scalar; }
+	bool present() const { return value && value->type() != ManifestValue::Type::Null; }
+	bool isMap() const { return present() && value->type() == ManifestValue::Type::Map; }
+	bool isSequence() const { return present() && value->type() == ManifestValue::Type::Sequence; }
+	bool isScalar() const { return present() && value->type() == ManifestValue::Type::Scalar; }
 	/* Quoted "80" is a string to the API server, not a number. */
-	bool isPlainScalar() const { return isScalar() && value->plain; }
-	const std::string &text() const { return value->scalar; }
-	size_t size() const { return isSequence() ? value->items.size() : 0; }
+	bool isPlainScalar() const { return isScalar() && value->plain(); }
+	std::string_view text() const { return value->text(); }
+	size_t size() const { return isSequence() ? value->items().size() : 0; }
 
 	/* Keys are literals or the document's own strings: both outlive the Field. */
 	Field operator[](std::string_view name) const
 	{
-		return { present() ? value->find(name) : nullptr, this, name };
+		return { value ? value->find(name) : nullptr, this, name };
 	}
 
-	Field item(size_t i) const { return { &value->items[i], this, {}, i }; }
+	Field item(size_t i) const { return { &value->items()[i], this, {}, i }; }
 
 	/* "spec.ports[1].port" */
 	std::string path() const
@@ -100,14 +102,28 @@ Problem checkSequence(const Field &field)
 	return std::nullopt;
 }
 
-/* Any scalar reads as a string: kubectl would complain of a bare number, we need not. */
-Problem readString(const Field &field, std::string &out)
+/*
+ * Any scalar reads as a string: kubectl would complain of a bare number, we
+ * need not. out is left alone when the field is absent.
+ */
+Problem readText(const Field &field, std::string_view &out)
 {
 	if (!field.present())
 		return std::nullopt;
 	if (!field.isScalar())
 		return field.path() + ": must be a string";
 	out = field.text();
+	return std::nullopt;
+}
+
+Problem readString(const Field &field, std::string &out)
+{
+	if (!field.present())
+		return std::nullopt;
+	std::string_view text;
+	if (auto problem = readText(field, text))
+		return problem;
+	out = text;
 	return std::nullopt;
 }
 
@@ -119,7 +135,7 @@ Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	const std::string text = field.isScalar() ? field.text() : std::string();
+	const std::string_view text = field.isScalar() ? field.text() : std::string_view();
 	int64_t value = 0;
 	const char *begin = text.data(), *end = text.data() + text.size();
 	auto [last, ec] = std::from_chars(begin, end, value);
@@ -129,7 +145,7 @@ Problem readInteger(const Field &field, int64_t min, int64_t max, int64_t &out)
 		       (field.isScalar() ? quote(text) + " is not an integer"
 					      : std::string("must be an integer"));
 	if (ec == std::errc::result_out_of_range || value < min || value > max)
-		return field.path() + ": " + text + " is out of range " +
+		return field.path() + ": " + std::string(text) + " is out of range " +
 		       std::to_string(min) + "-" + std::to_string(max);
 	out = value;
 	return std::nullopt;
@@ -159,7 +175,7 @@ Problem readBool(const Field &field, bool &out)
 {
 	if (!field.present())
 		return std::nullopt;
-	const std::string text = field.isScalar() ? field.text() : std::string();
+	const std::string_view text = field.isScalar() ? field.text() : std::string_view();
 	const bool plain = field.isPlainScalar();
 	if (plain && (text == "true" || text == "True" || text == "TRUE")) {
 		out = true;
@@ -176,8 +192,8 @@ Problem readBool(const Field &field, bool &out)
 /* family: AF_UNSPEC for either. */
 Problem readAddress(const Field &field, int family, IpAddress &out)
 {
-	std::string text;
-	if (auto problem = readString(field, text))
+	std::string_view text;
+	if (auto problem = readText(field, text))
 		return problem;
 	auto address = IpAddress::parse(text);
 	if (!address)
@@ -191,12 +207,12 @@ Problem readAddress(const Field &field, int family, IpAddress &out)
 
 /* A string that must be one of a few words. */
 template<typename T>
-Problem readEnum(const Field &field, const std::vector<std::pair<const char *, T>> &words, T &out)
+Problem readEnum(const Field &field, std::span<const std::pair<std::string_view, T>> words, T &out)
 {
-	std::string text;
+	std::string_view text;
 	if (!field.present())
 		return std::nullopt;
-	if (auto problem = readString(field, text))
+	if (auto problem = readText(field, text))
 		return problem;
 	for (const auto &[word, value] : words) {
 		if (text == word) {
@@ -213,40 +229,61 @@ Problem readEnum(const Field &field, const std::vector<std::pair<const char *, T
 
 Problem readProtocol(const Field &field, ipvs::Protocol &out)
 {
-	static const std::vector<std::pair<const char *, ipvs::Protocol>> protocols = {
+	static constexpr std::pair<std::string_view, ipvs::Protocol> protocols[] = {
 		{ "TCP", ipvs::Protocol::Tcp },
 		{ "UDP", ipvs::Protocol::Udp },
 		{ "SCTP", ipvs::Protocol::Sctp },
 	};
-	return readEnum(field, protocols, out);
+	return readEnum<ipvs::Protocol>(field, protocols, out);
 }
 
 Problem readTrafficPolicy(const Field &field, TrafficPolicy &out)
 {
-	static const std::vector<std::pair<const char *, TrafficPolicy>> policies = {
+	static constexpr std::pair<std::string_view, TrafficPolicy> policies[] = {
 		{ "Cluster", TrafficPolicy::Cluster },
 		{ "Local", TrafficPolicy::Local },
 	};
-	return readEnum(field, policies, out);
+	return readEnum<TrafficPolicy>(field, policies, out);
 }
 
+/* A map of strings, such as labels; a key given twice: the later value wins. */
 Problem readStringMap(const Field &field, std::map<std::string, std::string> &out)
 {
 	if (auto problem = checkMap(field))
 		return problem;
 	if (!field.present())
 		return std::nullopt;
-	for (const auto &[key, member] : field.value->members) {
-		std::string value;
-		if (auto problem = readString({ &member, &field, key }, value))
+	for (const ManifestMember &member : field.value->members()) {
+		std::string_view value;
+		if (auto problem = readText({ &member.value, &field, member.key }, value))
 			return problem;
-		out[key] = value;
+		out.insert_or_assign(std::string(member.key), std::string(value));
+	}
+	return std::nullopt;
+}
+
+/*
+ * Annotations are checked as a map of strings too, but only the trigger
+ * time is kept (the later one, if given twice).
+ */
+Problem readAnnotations(const Field &field, std::string_view &triggerTime)
+{
+	if (auto problem = checkMap(field))
+		return problem;
+	if (!field.present())
+		return std::nullopt;
+	for (const ManifestMember &member : field.value->members()) {
+		std::string_view value;
+		if (auto problem = readText({ &member.value, &field, member.key }, value))
+			return problem;
+		if (member.key == kTriggerTimeAnnotation)
+			triggerTime = value;
 	}
 	return std::nullopt;
 }
 
 /* Loose DNS-name check: enough to keep "a/b" or blanks out of ObjectName. */
-bool validName(const std::string &name)
+bool validName(std::string_view name)
 {
 	if (name.empty() || name.size() > 253)
 		return false;
@@ -255,26 +292,67 @@ bool validName(const std::string &name)
 	});
 }
 
-/* apiVersion and kind of a document, with the defaults a typed List gives its items. */
+/*
+ * apiVersion and kind of a document, with the defaults a typed List gives
+ * its items: views into the document or literals.
+ */
 struct TypeMeta {
-	std::string apiVersion;
-	std::string kind;
+	std::string_view apiVersion;
+	std::string_view kind;
 };
 
-/* What the object is called in problems, refined once its name is known. */
+/* The metadata kipvs uses. */
 struct ObjectMeta {
 	ObjectName name;
 	Labels labels;
-	std::map<std::string, std::string> annotations;
+	/* The endpoints.kubernetes.io/last-change-trigger-time annotation. */
+	std::string_view triggerTime;
 	bool deleting = false;
 };
+
+/*
+ * Where a document is: "document 2", or "document 1 items[3]" for an item
+ * of a List. Only spelled out for a message.
+ */
+struct Where {
+	/* The List an item is in; nullptr for a document. */
+	const Where *list = nullptr;
+	/* The document's number (from 1) or the item's index. */
+	size_t index = 0;
+
+	std::string toString() const
+	{
+		if (!list)
+			return "document " + std::to_string(index);
+		return list->toString() + " items[" + std::to_string(index) + "]";
+	}
+};
+
+/* "Service default/web" */
+std::string objectLabel(std::string_view kind, const ObjectName &name)
+{
+	return std::string(kind) + " " + name.toString();
+}
+
+/* Where each object of a kind is in the ManifestFile, by name. */
+struct ObjectNameHash {
+	size_t operator()(const ObjectName &name) const
+	{
+		std::hash<std::string> hash;
+		return hash(name.nameSpace) * 31 + hash(name.name);
+	}
+};
+using Seen = std::unordered_map<ObjectName, size_t, ObjectNameHash>;
 
 class Parser
 {
 public:
-	Parser(const std::string &fileName, ManifestFile &out) : file_(fileName), out_(out) {}
+	Parser(const std::string &fileName, ManifestFile &out, ManifestArena &arena)
+		: file_(fileName), out_(out), arena_(arena)
+	{
+	}
 
-	void parseDocument(const Field &root, const std::string &where, const TypeMeta &defaults);
+	void parseDocument(const Field &root, const Where &where, const TypeMeta &defaults);
 
 private:
 	void error(const std::string &object, const std::string &reason)
@@ -286,7 +364,7 @@ private:
 		out_.notes.push_back({ file_, object, reason });
 	}
 
-	void parseList(const Field &root, const std::string &where, const TypeMeta &type,
+	void parseList(const Field &root, const Where &where, std::string_view kind,
 		       const TypeMeta &itemDefaults);
 	Problem parseMeta(const Field &root, bool namespaced, ObjectMeta &meta);
 	Problem parseService(const Field &root, Service &service);
@@ -297,85 +375,102 @@ private:
 	Problem parseNode(const Field &root, Node &node);
 
 	template<typename T>
-	void add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T object,
-		 const std::string &label, const std::string &where);
+	void add(std::vector<T> &objects, Seen &seen, T &&object,
+		 std::string_view kind, const Where &where);
 
 	const std::string &file_;
 	ManifestFile &out_;
-	std::map<ObjectName, size_t> seenServices_;
-	std::map<ObjectName, size_t> seenSlices_;
-	std::map<ObjectName, size_t> seenNodes_;
+	/* Where the trees of a List's items are read, one at a time. */
+	ManifestArena &arena_;
+	/* Where each object is in out_, once there are many (see add()). */
+	Seen seenServices_;
+	Seen seenSlices_;
+	Seen seenNodes_;
 };
 
-void Parser::parseDocument(const Field &root, const std::string &where, const TypeMeta &defaults)
+void Parser::parseDocument(const Field &root, const Where &where, const TypeMeta &defaults)
 {
 	if (!root.present())
 		return; /* an empty document, e.g. after a trailing "---" */
 	if (!root.isMap()) {
-		error(where, "not an object");
+		error(where.toString(), "not an object");
 		return;
 	}
 
 	TypeMeta type = defaults;
-	if (auto problem = readString(root["apiVersion"], type.apiVersion)) {
-		error(where, *problem);
+	if (auto problem = readText(root["apiVersion"], type.apiVersion)) {
+		error(where.toString(), *problem);
 		return;
 	}
-	if (auto problem = readString(root["kind"], type.kind)) {
-		error(where, *problem);
+	if (auto problem = readText(root["kind"], type.kind)) {
+		error(where.toString(), *problem);
 		return;
 	}
 	if (type.kind.empty()) {
-		error(where, "kind is missing");
+		error(where.toString(), "kind is missing");
 		return;
 	}
 
-	static const std::map<std::string, std::pair<std::string, std::string>> lists = {
-		{ "List", { "v1", "" } },
-		{ "ServiceList", { "v1", "Service" } },
-		{ "EndpointSliceList", { "discovery.k8s.io/v1", "EndpointSlice" } },
-		{ "NodeList", { "v1", "Node" } },
+	struct Kind {
+		std::string_view kind;
+		std::string_view apiVersion;
 	};
-	static const std::map<std::string, std::string> kinds = {
+	static constexpr Kind kinds[] = {
 		{ "Service", "v1" },
 		{ "EndpointSlice", "discovery.k8s.io/v1" },
 		{ "Node", "v1" },
 	};
+	struct ListKind {
+		std::string_view kind;
+		std::string_view apiVersion;
+		/* What its items are, when they do not say; empty for any. */
+		const Kind *item;
+	};
+	static constexpr ListKind lists[] = {
+		{ "List", "v1", nullptr },
+		{ "ServiceList", "v1", &kinds[0] },
+		{ "EndpointSliceList", "discovery.k8s.io/v1", &kinds[1] },
+		{ "NodeList", "v1", &kinds[2] },
+	};
 
-	if (auto list = lists.find(type.kind); list != lists.end()) {
-		const auto &[apiVersion, itemKind] = list->second;
-		if (type.apiVersion != apiVersion) {
-			error(type.kind + " in " + where, "apiVersion " + quote(type.apiVersion) +
-				  " is not supported (want " + apiVersion + ")");
+	for (const ListKind &list : lists) {
+		if (type.kind != list.kind)
+			continue;
+		if (type.apiVersion != list.apiVersion) {
+			error(std::string(type.kind) + " in " + where.toString(),
+			      "apiVersion " + quote(type.apiVersion) + " is not supported (want " +
+				      std::string(list.apiVersion) + ")");
 			return;
 		}
 		/* A typed list's items may leave out their apiVersion and kind. */
 		TypeMeta itemDefaults;
-		if (!itemKind.empty())
-			itemDefaults = { kinds.at(itemKind), itemKind };
-		parseList(root, where, type, itemDefaults);
+		if (list.item)
+			itemDefaults = { list.item->apiVersion, list.item->kind };
+		parseList(root, where, type.kind, itemDefaults);
 		return;
 	}
 
-	auto kind = kinds.find(type.kind);
-	if (kind == kinds.end())
+	const Kind *kind = nullptr;
+	for (const Kind &known : kinds)
+		if (type.kind == known.kind)
+			kind = &known;
+	if (!kind)
 		return; /* ConfigMaps, Deployments...: not a proxy's business */
 
 	const bool namespaced = type.kind != "Node";
 	ObjectMeta meta;
-	std::string label = type.kind + " in " + where;
 	if (auto problem = parseMeta(root, namespaced, meta)) {
 		/* Name the object if at least its name was readable. */
-		if (!meta.name.name.empty())
-			label = type.kind + " " + meta.name.toString();
-		error(label, *problem);
+		error(meta.name.name.empty() ? std::string(type.kind) + " in " + where.toString()
+					     : objectLabel(type.kind, meta.name),
+		      *problem);
 		return;
 	}
-	label = type.kind + " " + meta.name.toString();
 
-	if (type.apiVersion != kind->second) {
-		error(label, "apiVersion " + quote(type.apiVersion) + " is not supported (want " +
-			     kind->second + ")");
+	if (type.apiVersion != kind->apiVersion) {
+		error(objectLabel(type.kind, meta.name),
+		      "apiVersion " + quote(type.apiVersion) + " is not supported (want " +
+			      std::string(kind->apiVersion) + ")");
 		return;
 	}
 
@@ -389,78 +484,94 @@ void Parser::parseDocument(const Field &root, const std::string &where, const Ty
 
 	if (type.kind == "Service") {
 		Service service;
-		service.name = meta.name;
-		service.labels = meta.labels;
+		service.name = std::move(meta.name);
+		service.labels = std::move(meta.labels);
 		if (auto problem = parseService(root, service)) {
-			error(label, *problem);
+			error(objectLabel(type.kind, service.name), *problem);
 			return;
 		}
-		add(out_.services, seenServices_, std::move(service), label, where);
+		add(out_.services, seenServices_, std::move(service), type.kind, where);
 	} else if (type.kind == "EndpointSlice") {
 		EndpointSlice slice;
-		slice.name = meta.name;
-		slice.labels = meta.labels;
-		auto trigger = meta.annotations.find(kTriggerTimeAnnotation);
-		if (trigger != meta.annotations.end())
-			slice.lastChangeTriggerTime = trigger->second;
+		slice.name = std::move(meta.name);
+		slice.labels = std::move(meta.labels);
+		slice.lastChangeTriggerTime = meta.triggerTime;
 		std::string skip;
 		if (auto problem = parseEndpointSlice(root, slice, skip)) {
-			error(label, *problem);
+			error(objectLabel(type.kind, slice.name), *problem);
 			return;
 		}
 		if (!skip.empty()) {
-			note(label, "skipped: " + skip);
+			note(objectLabel(type.kind, slice.name), "skipped: " + skip);
 			return;
 		}
-		add(out_.endpointSlices, seenSlices_, std::move(slice), label, where);
+		add(out_.endpointSlices, seenSlices_, std::move(slice), type.kind, where);
 	} else {
 		Node node;
-		node.name = meta.name;
-		node.labels = meta.labels;
+		node.name = std::move(meta.name);
+		node.labels = std::move(meta.labels);
 		node.deleting = meta.deleting;
 		if (auto problem = parseNode(root, node)) {
-			error(label, *problem);
+			error(objectLabel(type.kind, node.name), *problem);
 			return;
 		}
-		add(out_.nodes, seenNodes_, std::move(node), label, where);
+		add(out_.nodes, seenNodes_, std::move(node), type.kind, where);
 	}
 }
 
-void Parser::parseList(const Field &root, const std::string &where, const TypeMeta &type,
+void Parser::parseList(const Field &root, const Where &where, std::string_view kind,
 		       const TypeMeta &itemDefaults)
 {
 	Field items = root["items"];
 	if (auto problem = checkSequence(items)) {
-		error(type.kind + " in " + where, *problem);
+		error(std::string(kind) + " in " + where.toString(), *problem);
 		return;
 	}
 	for (size_t i = 0; i < items.size(); i++) {
-		const std::string itemWhere = where + " " + items.item(i).path();
+		const Where itemWhere{ &where, i };
 		const ManifestValue *item = items.item(i).value;
-		if (item->type != ManifestValue::Type::Json) {
+		if (item->type() != ManifestValue::Type::Json) {
 			parseDocument({ item }, itemWhere, itemDefaults);
 			continue;
 		}
-		auto expanded = expandJson(item->json);
-		if (!expanded) {
-			error(itemWhere, "not JSON");
-			continue;
-		}
-		parseDocument({ &*expanded }, itemWhere, itemDefaults);
+		/* One item's tree at a time: the same memory serves each. */
+		const ManifestArena::Mark mark = arena_.mark();
+		auto expanded = expandJson(item->text(), arena_);
+		if (!expanded)
+			error(itemWhere.toString(), "not JSON");
+		else
+			parseDocument({ &*expanded }, itemWhere, itemDefaults);
+		arena_.rewind(mark);
 	}
 }
 
 template<typename T>
-void Parser::add(std::vector<T> &objects, std::map<ObjectName, size_t> &seen, T object,
-		 const std::string &label, const std::string &where)
+void Parser::add(std::vector<T> &objects, Seen &seen, T &&object,
+		 std::string_view kind, const Where &where)
 {
-	auto [it, added] = seen.try_emplace(object.name, objects.size());
-	if (added) {
+	/*
+	 * Most files hold a few objects: looking at each is quicker than a
+	 * map, which is only built (with them all) once there are more.
+	 */
+	constexpr size_t few = 8;
+	size_t index = objects.size();
+	if (objects.size() < few) {
+		for (size_t i = 0; i < objects.size(); i++)
+			if (objects[i].name == object.name)
+				index = i;
+	} else {
+		if (seen.empty())
+			for (size_t i = 0; i < objects.size(); i++)
+				seen.emplace(objects[i].name, i);
+		index = seen.try_emplace(object.name, objects.size()).first->second;
+	}
+	if (index == objects.size()) {
 		objects.push_back(std::move(object));
 		return;
 	}
-	note(label, "defined again in " + where + "; the later definition is used");
-	objects[it->second] = std::move(object);
+	note(objectLabel(kind, object.name),
+	     "defined again in " + where.toString() + "; the later definition is used");
+	objects[index] = std::move(object);
 }
 
 Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)
@@ -469,8 +580,8 @@ Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)
 	if (auto problem = checkMap(metadata))
 		return problem;
 
-	std::string name;
-	if (auto problem = readString(metadata["name"], name))
+	std::string_view name;
+	if (auto problem = readText(metadata["name"], name))
 		return problem;
 	if (name.empty())
 		return std::string("metadata.name is missing");
@@ -479,8 +590,8 @@ Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)
 	meta.name.name = name;
 
 	if (namespaced) {
-		std::string nameSpace = "default";
-		if (auto problem = readString(metadata["namespace"], nameSpace))
+		std::string_view nameSpace = "default";
+		if (auto problem = readText(metadata["namespace"], nameSpace))
 			return problem;
 		if (nameSpace.empty())
 			nameSpace = "default";
@@ -493,7 +604,7 @@ Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)
 
 	if (auto problem = readStringMap(metadata["labels"], meta.labels))
 		return problem;
-	if (auto problem = readStringMap(metadata["annotations"], meta.annotations))
+	if (auto problem = readAnnotations(metadata["annotations"], meta.triggerTime))
 		return problem;
 	meta.deleting = metadata["deletionTimestamp"].present();
 	return std::nullopt;
@@ -503,38 +614,40 @@ Problem Parser::parseClusterIPs(const Field &spec, std::vector<IpAddress> &out)
 {
 	Field single = spec["clusterIP"];
 	Field multiple = spec["clusterIPs"];
-	std::string first;
-	if (auto problem = readString(single, first))
+	std::string_view first;
+	if (auto problem = readText(single, first))
 		return problem;
 	if (auto problem = checkSequence(multiple))
 		return problem;
-
-	std::vector<std::pair<std::string, Field>> texts;
 	for (size_t i = 0; i < multiple.size(); i++) {
-		std::string text;
-		if (auto problem = readString(multiple.item(i), text))
+		std::string_view text;
+		if (auto problem = readText(multiple.item(i), text))
 			return problem;
-		texts.emplace_back(text, multiple.item(i));
 	}
-	if (!texts.empty() && !first.empty() && texts[0].first != first)
-		return single.path() + ": " + quote(first) + " differs from " +
-		       texts[0].second.path() + " " + quote(texts[0].first);
-	if (texts.empty() && !first.empty())
-		texts.emplace_back(first, single);
 
-	if (texts.empty())
+	/* clusterIPs when given, with clusterIP as its first entry if both are. */
+	auto text = [](const Field &field) {
+		return field.isScalar() ? field.text() : std::string_view();
+	};
+	const size_t count = multiple.size() > 0 ? multiple.size() : first.empty() ? 0 : 1;
+	auto entry = [&](size_t i) { return multiple.size() > 0 ? multiple.item(i) : single; };
+	if (multiple.size() > 0 && !first.empty() && text(multiple.item(0)) != first)
+		return single.path() + ": " + quote(first) + " differs from " +
+		       multiple.item(0).path() + " " + quote(text(multiple.item(0)));
+
+	if (count == 0)
 		return std::nullopt;
 	/* Headless: a Service without a virtual IP. */
-	if (texts[0].first == "None") {
-		if (texts.size() > 1)
+	if (text(entry(0)) == "None") {
+		if (count > 1)
 			return multiple.path() + ": \"None\" must be the only entry";
 		return std::nullopt;
 	}
-	if (texts.size() > 2)
+	if (count > 2)
 		return multiple.path() + ": at most 2 addresses, one per family";
-	for (const auto &[text, field] : texts) {
+	for (size_t i = 0; i < count; i++) {
 		IpAddress address;
-		if (auto problem = readAddress(field, AF_UNSPEC, address))
+		if (auto problem = readAddress(entry(i), AF_UNSPEC, address))
 			return problem;
 		out.push_back(address);
 	}
@@ -585,13 +698,13 @@ Problem Parser::parseService(const Field &root, Service &service)
 	if (auto problem = checkMap(spec))
 		return problem;
 
-	static const std::vector<std::pair<const char *, ServiceType>> types = {
+	static constexpr std::pair<std::string_view, ServiceType> types[] = {
 		{ "ClusterIP", ServiceType::ClusterIP },
 		{ "NodePort", ServiceType::NodePort },
 		{ "LoadBalancer", ServiceType::LoadBalancer },
 		{ "ExternalName", ServiceType::ExternalName },
 	};
-	if (auto problem = readEnum(spec["type"], types, service.type))
+	if (auto problem = readEnum<ServiceType>(spec["type"], types, service.type))
 		return problem;
 	if (auto problem = parseClusterIPs(spec, service.clusterIPs))
 		return problem;
@@ -625,11 +738,11 @@ Problem Parser::parseService(const Field &root, Service &service)
 		service.loadBalancerSourceRanges.push_back(*prefix);
 	}
 
-	static const std::vector<std::pair<const char *, bool>> affinities = {
+	static constexpr std::pair<std::string_view, bool> affinities[] = {
 		{ "None", false },
 		{ "ClientIP", true },
 	};
-	if (auto problem = readEnum(spec["sessionAffinity"], affinities,
+	if (auto problem = readEnum<bool>(spec["sessionAffinity"], affinities,
 				    service.sessionAffinityClientIP))
 		return problem;
 	Field affinityConfig = spec["sessionAffinityConfig"];
@@ -663,12 +776,12 @@ Problem Parser::parseService(const Field &root, Service &service)
 		Field entry = ingress.item(i);
 		if (auto problem = checkMap(entry))
 			return problem;
-		static const std::vector<std::pair<const char *, bool>> modes = {
+		static constexpr std::pair<std::string_view, bool> modes[] = {
 			{ "VIP", true },
 			{ "Proxy", false },
 		};
 		bool vip = true;
-		if (auto problem = readEnum(entry["ipMode"], modes, vip))
+		if (auto problem = readEnum<bool>(entry["ipMode"], modes, vip))
 			return problem;
 		/* A hostname-only entry has no ip; Proxy mode means the LB does the work. */
 		if (!entry["ip"].present())
@@ -788,10 +901,10 @@ Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std:
 	/* Exactly as many as there are: the slice is kept for as long as it is served. */
 	slice.endpoints.reserve(endpoints.size());
 	for (size_t i = 0; i < endpoints.size(); i++) {
-		Endpoint endpoint;
-		if (auto problem = parseEndpoint(endpoints.item(i), slice.family, endpoint))
+		/* Read in place: a slice with a problem is dropped whole. */
+		if (auto problem = parseEndpoint(endpoints.item(i), slice.family,
+						 slice.endpoints.emplace_back()))
 			return problem;
-		slice.endpoints.push_back(std::move(endpoint));
 	}
 	return std::nullopt;
 }
@@ -840,16 +953,27 @@ Problem Parser::parseNode(const Field &root, Node &node)
  */
 ManifestFile parseManifest(std::string_view text, const std::string &fileName)
 {
+	/*
+	 * The trees' memory is kept from one file to the next, sparing a few
+	 * allocations per file; what a large one needed beyond the first
+	 * block is given back when it is done.
+	 */
+	thread_local ManifestArena arena;
+	struct Trim {
+		ManifestArena &arena;
+		~Trim() { arena.trim(); }
+	} trim{ arena };
+
 	ManifestFile out;
-	Parser parser(fileName, out);
+	Parser parser(fileName, out, arena);
 	size_t index = 0;
-	auto syntaxError = readManifestDocuments(text, [&](const ManifestValue &document) {
-		const std::string where = "document " + std::to_string(++index);
+	auto syntaxError = readManifestDocuments(text, arena, [&](const ManifestValue &document) {
+		const Where where{ nullptr, ++index };
 		/* Nothing below should throw; if it does, it costs one object. */
 		try {
 			parser.parseDocument({ &document }, where, {});
 		} catch (const std::exception &e) {
-			out.errors.push_back({ fileName, where, e.what() });
+			out.errors.push_back({ fileName, where.toString(), e.what() });
 		}
 	});
 	if (syntaxError) {

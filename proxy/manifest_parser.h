@@ -59,9 +59,9 @@ struct ManifestFile {
  * in the file: the later one wins, with a note. fileName is only used in
  * the problems.
  *
- * JSON text is read by a fast strict reader (and a List's items one at a
- * time); YAML by yaml-cpp, which is about 25 times slower per byte: large
- * generated manifests are best written as JSON.
+ * JSON text is read by a fast strict reader (in a text over 256 KiB, a
+ * List's items one at a time); YAML by yaml-cpp, which is about 50 times
+ * slower per byte: large generated manifests are best written as JSON.
  *
  * Never throws: yaml-cpp's exceptions become problems.
  */
