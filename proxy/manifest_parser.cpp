@@ -370,7 +370,8 @@ private:
 	Problem parseService(const Field &root, Service &service);
 	Problem parseServicePorts(const Field &ports, std::vector<ServicePort> &out);
 	Problem parseClusterIPs(const Field &spec, std::vector<IpAddress> &out);
-	Problem parseEndpointSlice(const Field &root, EndpointSlice &slice, std::string &skip);
+	Problem parseEndpointSlice(const Field &root, const Labels &labels, EndpointSlice &slice,
+				   std::string &skip);
 	Problem parseEndpoint(const Field &field, int family, Endpoint &endpoint);
 	Problem parseNode(const Field &root, Node &node);
 
@@ -485,7 +486,6 @@ void Parser::parseDocument(const Field &root, const Where &where, const TypeMeta
 	if (type.kind == "Service") {
 		Service service;
 		service.name = std::move(meta.name);
-		service.labels = std::move(meta.labels);
 		if (auto problem = parseService(root, service)) {
 			error(objectLabel(type.kind, service.name), *problem);
 			return;
@@ -494,10 +494,9 @@ void Parser::parseDocument(const Field &root, const Where &where, const TypeMeta
 	} else if (type.kind == "EndpointSlice") {
 		EndpointSlice slice;
 		slice.name = std::move(meta.name);
-		slice.labels = std::move(meta.labels);
 		slice.lastChangeTriggerTime = meta.triggerTime;
 		std::string skip;
-		if (auto problem = parseEndpointSlice(root, slice, skip)) {
+		if (auto problem = parseEndpointSlice(root, meta.labels, slice, skip)) {
 			error(objectLabel(type.kind, slice.name), *problem);
 			return;
 		}
@@ -827,7 +826,8 @@ Problem Parser::parseEndpoint(const Field &field, int family, Endpoint &endpoint
 
 	if (auto problem = readString(field["nodeName"], endpoint.nodeName))
 		return problem;
-	if (auto problem = readString(field["zone"], endpoint.zone))
+	std::string ownZone; /* checked, not kept */
+	if (auto problem = readString(field["zone"], ownZone))
 		return problem;
 
 	Field hints = field["hints"];
@@ -850,7 +850,8 @@ Problem Parser::parseEndpoint(const Field &field, int family, Endpoint &endpoint
 	return std::nullopt;
 }
 
-Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std::string &skip)
+Problem Parser::parseEndpointSlice(const Field &root, const Labels &labels, EndpointSlice &slice,
+				   std::string &skip)
 {
 	std::string addressType;
 	if (auto problem = readString(root["addressType"], addressType))
@@ -865,8 +866,8 @@ Problem Parser::parseEndpointSlice(const Field &root, EndpointSlice &slice, std:
 		return "addressType: " + quote(addressType) + " is not IPv4, IPv6 or FQDN";
 	slice.family = addressType == "IPv4" ? AF_INET : AF_INET6;
 
-	auto service = slice.labels.find(kServiceNameLabel);
-	if (service == slice.labels.end() || service->second.empty()) {
+	auto service = labels.find(kServiceNameLabel);
+	if (service == labels.end() || service->second.empty()) {
 		skip = std::string("no ") + kServiceNameLabel + " label";
 		return std::nullopt;
 	}

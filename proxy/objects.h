@@ -5,6 +5,9 @@
  *
  * A source (the API server or a manifests directory) produces these; only
  * valid objects get this far, so the rest of proxy/ never re-checks input.
+ * What kube-proxy does not look at is checked by the source and dropped
+ * (labels, once the source has applied kube-proxy's selector; an
+ * endpoint's zone): a cluster's worth of them would cost memory for nothing.
  */
 #pragma once
 
@@ -49,7 +52,6 @@ struct ServicePort {
 
 struct Service {
 	ObjectName name;
-	Labels labels;
 	ServiceType type = ServiceType::ClusterIP;
 	/* spec.clusterIPs (or spec.clusterIP); empty for "None" (headless). */
 	std::vector<IpAddress> clusterIPs;
@@ -83,8 +85,7 @@ struct Endpoint {
 	bool serving = true;
 	bool terminating = false;
 	std::string nodeName;
-	std::string zone;
-	/* hints.forZones[].name */
+	/* hints.forZones[].name (kube-proxy routes by the hints, not by zone) */
 	std::vector<std::string> zoneHints;
 
 	bool operator==(const Endpoint &) const = default;
@@ -92,7 +93,6 @@ struct Endpoint {
 
 struct EndpointSlice {
 	ObjectName name;
-	Labels labels;
 	/* The owning Service, from the kubernetes.io/service-name label. */
 	ObjectName service;
 	int family = AF_INET; /* addressType IPv4 or IPv6 (FQDN slices are dropped) */

@@ -78,7 +78,6 @@ status:
 
 	const Service &service = file.services[0];
 	CHECK(service.name == ObjectName{ "shop", "web" });
-	CHECK(service.labels == Labels{ { "app", "web" }, { "tier", "front" } });
 	CHECK(service.type == ServiceType::LoadBalancer);
 	CHECK(service.clusterIPs == std::vector<IpAddress>{ ip("10.96.0.10"), ip("fd00::10") });
 	CHECK(service.ports == std::vector<ServicePort>{
@@ -186,7 +185,6 @@ endpoints:
 	CHECK(first.serving);
 	CHECK_FALSE(first.terminating);
 	CHECK(first.nodeName == "node-a");
-	CHECK(first.zone == "zone-1");
 	CHECK(first.zoneHints == std::vector<std::string>{ "zone-1", "zone-2" });
 
 	const Endpoint &terminating = slice.endpoints[1];
@@ -645,14 +643,16 @@ metadata:
   labels: &labels { app: web }
   annotations: *labels
 spec:
-  clusterIP: 10.96.0.1
+  clusterIP: &vip 10.96.0.1
+  externalIPs: [ *vip ]
   ports:
   - &http { name: http, port: 80 }
   - { name: alt, port: 8080 }
 )",
 					  "anchors.yaml");
+	CHECK(messages(file.errors).empty());
 	REQUIRE(file.services.size() == 1);
-	CHECK(file.services[0].labels == Labels{ { "app", "web" } });
+	CHECK(file.services[0].externalIPs == std::vector<IpAddress>{ ip("10.96.0.1") });
 	CHECK(file.services[0].ports.size() == 2);
 }
 
