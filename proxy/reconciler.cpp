@@ -134,22 +134,35 @@ void Reconciler::forget(const ObjectName &name, Affected &affected)
 
 void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affected &affected)
 {
-	forget(name, affected);
 	const Service *service = cache_.service(name);
-	if (!service)
+	if (!service) {
+		forget(name, affected);
 		return;
+	}
 
 	ServiceState state = computeServiceState(*service, cache_.slicesOf(name), node, config_.desired);
-	ServiceEntry &entry = services_[name];
+	ServiceEntry computed;
 	for (WantedVirtualServer &wanted : state.virtualServers) {
-		const ipvs::ServiceKey key = wanted.server.key;
 		WantedServer kept;
 		kept.destinations.reserve(wanted.destinations.size());
 		for (const ipvs::RealServer &destination : wanted.destinations)
 			kept.destinations.push_back({ { destination.address, destination.port },
 						      Destination::of(destination) });
 		kept.server = Server::of(wanted.server);
-		entry.servers.insert_or_assign(key, std::move(kept));
+		computed.servers.insert_or_assign(wanted.server.key, std::move(kept));
+	}
+	computed.addresses.assign(state.addresses.begin(), state.addresses.end());
+	computed.setEntries.assign(state.setEntries.begin(), state.setEntries.end());
+	logRefusals(name, state);
+
+	/* The same as before (a full sync recomputes every service): nothing to count again. */
+	auto previous = services_.find(name);
+	if (previous != services_.end() && previous->second == computed)
+		return;
+
+	forget(name, affected);
+	const ServiceEntry &entry = services_[name] = std::move(computed);
+	for (const auto &[key, wanted] : entry.servers) {
 		auto &claim = claimants_[key];
 		claim.insert(name);
 		if (claim.size() > 1 && *claim.begin() != name) {
@@ -160,18 +173,15 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 		}
 		affected.servers.insert(key);
 	}
-	entry.addresses.assign(state.addresses.begin(), state.addresses.end());
 	for (const IpAddress &address : entry.addresses) {
 		wantedAddresses_[address]++;
 		affected.addresses.insert(address);
 	}
-	entry.setEntries.assign(state.setEntries.begin(), state.setEntries.end());
 	for (const SetEntry &setEntry : entry.setEntries) {
 		if (wantedEntries_[setEntry]++ == 0)
 			setSizes_[setEntry.set]++;
 		affected.entries.insert(setEntry);
 	}
-	logRefusals(name, state);
 }
 
 void Reconciler::logRefusals(const ObjectName &name, const ServiceState &state)

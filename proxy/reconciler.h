@@ -101,6 +101,7 @@ private:
 
 		static Destination of(const ipvs::RealServer &destination);
 		ipvs::RealServer realServer(const DestinationKey &key) const;
+		bool operator==(const Destination &) const = default;
 	};
 	/* A virtual server less its key and statistics, likewise. */
 	struct Server {
@@ -112,17 +113,22 @@ private:
 
 		static Server of(const ipvs::VirtualServer &server);
 		ipvs::VirtualServer virtualServer(const ipvs::ServiceKey &key) const;
+		bool operator==(const Server &) const = default;
 	};
 	/* What a service wants of one virtual server. */
 	struct WantedServer {
 		Server server;
 		std::vector<std::pair<DestinationKey, Destination>> destinations;
+
+		bool operator==(const WantedServer &) const = default;
 	};
 	/* One service's desired state, as much of it as the diff needs. */
 	struct ServiceEntry {
 		std::map<ipvs::ServiceKey, WantedServer> servers;
 		std::vector<IpAddress> addresses;
 		std::vector<SetEntry> setEntries;
+
+		bool operator==(const ServiceEntry &) const = default;
 	};
 	struct KernelServer {
 		Server server;
