@@ -246,8 +246,9 @@ Problem readTrafficPolicy(const Field &field, TrafficPolicy &out)
 	return readEnum<TrafficPolicy>(field, policies, out);
 }
 
-/* A map of strings, such as labels; a key given twice: the later value wins. */
-Problem readStringMap(const Field &field, std::map<std::string, std::string> &out)
+/* A map of strings (labels, annotations): each member to each(key, value), in order. */
+template<typename Each>
+Problem readStrings(const Field &field, Each each)
 {
 	if (auto problem = checkMap(field))
 		return problem;
@@ -257,9 +258,17 @@ Problem readStringMap(const Field &field, std::map<std::string, std::string> &ou
 		std::string_view value;
 		if (auto problem = readText({ &member.value, &field, member.key }, value))
 			return problem;
-		out.insert_or_assign(std::string(member.key), std::string(value));
+		each(member.key, value);
 	}
 	return std::nullopt;
+}
+
+/* A map of strings, such as labels; a key given twice: the later value wins. */
+Problem readStringMap(const Field &field, std::map<std::string, std::string> &out)
+{
+	return readStrings(field, [&](std::string_view key, std::string_view value) {
+		out.insert_or_assign(std::string(key), std::string(value));
+	});
 }
 
 /*
@@ -268,18 +277,10 @@ Problem readStringMap(const Field &field, std::map<std::string, std::string> &ou
  */
 Problem readAnnotations(const Field &field, std::string_view &triggerTime)
 {
-	if (auto problem = checkMap(field))
-		return problem;
-	if (!field.present())
-		return std::nullopt;
-	for (const ManifestMember &member : field.value->members()) {
-		std::string_view value;
-		if (auto problem = readText({ &member.value, &field, member.key }, value))
-			return problem;
-		if (member.key == kTriggerTimeAnnotation)
+	return readStrings(field, [&](std::string_view key, std::string_view value) {
+		if (key == kTriggerTimeAnnotation)
 			triggerTime = value;
-	}
-	return std::nullopt;
+	});
 }
 
 /* Loose DNS-name check: enough to keep "a/b" or blanks out of ObjectName. */
