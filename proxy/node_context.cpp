@@ -157,6 +157,8 @@ ReconcilerConfig makeReconcilerConfig(const Config &config,
 	rc.excludeCIDRs = config.ipvsExcludeCIDRs;
 	rc.stateFile = std::move(stateFile);
 	rc.logChanges = config.verbosity >= 4;
+	/* --dry-run prints the changes in the order a sync makes them. */
+	rc.rulesInParallel = !config.dryRun;
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 #include <utility>
 
 #include "proxy/owned_sets.h"
@@ -459,6 +460,17 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	 * from kube-proxy), which applyAddresses() may be about to unbind.
 	 */
 	SyncCounts counts;
+	/*
+	 * The iptables rules depend on the desired state only (which sets have
+	 * members), not on the rest of the kernel: iptables-save and
+	 * iptables-restore run on a thread of their own while the IPVS,
+	 * address and set changes go in (config_.rulesInParallel).
+	 */
+	RulesWork rules = planRules(full);
+	std::thread rulesWorker;
+	if (!rules.families.empty() && config_.rulesInParallel)
+		rulesWorker = std::thread([this, &rules]() { runRules(tables_.rules, rules); });
+
 	std::vector<IpvsChange> changes;
 	for (const ipvs::ServiceKey &key : affected.servers) {
 		/*
@@ -489,7 +501,11 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	lap("addresses");
 	counts += applySets(affected.entries);
 	lap("sets");
-	counts += applyRules(full);
+	if (rulesWorker.joinable())
+		rulesWorker.join();
+	else
+		runRules(tables_.rules, rules);
+	counts += finishRules(std::move(rules));
 	lap("iptables");
 	saveState();
 	lap("state file");
@@ -698,54 +714,95 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> &affected)
 	return counts;
 }
 
-SyncCounts Reconciler::applyRules(bool full)
+/*
+ * Which families' rules to look at (a full sync checks each for tampering)
+ * and what to write; rulesWritten_ spares an incremental sync that changes
+ * no set's emptiness even the building.
+ */
+Reconciler::RulesWork Reconciler::planRules(bool full) const
 {
-	SyncCounts counts;
-	std::set<std::string> nonEmpty;
+	RulesWork work;
 	for (const auto &[set, size] : setSizes_)
-		nonEmpty.insert(set);
-	/*
-	 * The rules depend on the flags and on which sets have members: between
-	 * full syncs (which also look for tampering) nothing else can change.
-	 */
-	if (!full && rulesWritten_ && *rulesWritten_ == nonEmpty)
-		return counts;
+		work.nonEmpty.insert(set);
+	if (!full && rulesWritten_ && *rulesWritten_ == work.nonEmpty)
+		return work;
 
 	for (int family : config_.desired.families) {
-		std::string ruleset = buildRuleset(family, config_.rules, nonEmpty);
-		std::string hash = stableHash(ruleset);
-		bool rewrite = persistent_.rulesetHash[family] != hash;
-		if (!rewrite && full) {
-			auto fingerprint = tables_.rules.fingerprint(family);
+		RulesWork::Family item;
+		item.family = family;
+		item.ruleset = buildRuleset(family, config_.rules, work.nonEmpty);
+		item.hash = stableHash(item.ruleset);
+		auto hash = persistent_.rulesetHash.find(family);
+		item.rewrite = hash == persistent_.rulesetHash.end() || hash->second != item.hash;
+		auto fingerprint = persistent_.ruleFingerprint.find(family);
+		if (fingerprint != persistent_.ruleFingerprint.end())
+			item.knownFingerprint = fingerprint->second;
+		if (item.rewrite || full)
+			work.families.push_back(std::move(item));
+	}
+	if (work.families.empty())
+		work.done = true;
+	return work;
+}
+
+/*
+ * The kernel part, touching nothing of the reconciler's: on whichever
+ * thread. An unchanged ruleset is rewritten when the kernel's fingerprint
+ * no longer matches (someone changed kipvs's chains or jumps).
+ */
+void Reconciler::runRules(RuleTable &table, RulesWork &work)
+{
+	for (RulesWork::Family &item : work.families) {
+		if (!item.rewrite) {
+			auto fingerprint = table.fingerprint(item.family);
 			if (!fingerprint) {
-				log_(LogLevel::Error, "reading iptables rules: " +
-							      fingerprint.error().message());
-				counts.failed++;
+				item.error = fingerprint.error().withContext("reading iptables rules");
 				continue;
 			}
-			rewrite = *fingerprint != persistent_.ruleFingerprint[family];
+			item.rewrite = *fingerprint != item.knownFingerprint;
+			if (!item.rewrite)
+				continue;
 		}
-		if (!rewrite)
+		if (auto restored = table.restore(item.family, item.ruleset); !restored) {
+			item.error = restored.error().withContext("writing iptables rules");
 			continue;
+		}
+		item.written = true;
+		auto fingerprint = table.fingerprint(item.family);
+		item.fingerprint = fingerprint ? *fingerprint : std::string();
+	}
+	work.done = true;
+}
 
-		stateChanged_ = true;
-		if (auto restored = tables_.rules.restore(family, ruleset); !restored) {
-			log_(LogLevel::Error, "writing iptables rules: " + restored.error().message());
-			persistent_.rulesetHash.erase(family);
+/* Back on the reconciler's thread: the ownership record, the log, the counts. */
+SyncCounts Reconciler::finishRules(RulesWork &&work)
+{
+	SyncCounts counts;
+	if (!work.done)
+		return counts;
+	for (RulesWork::Family &item : work.families) {
+		if (item.error) {
+			log_(LogLevel::Error, item.error->message());
+			if (item.rewrite) {
+				persistent_.rulesetHash.erase(item.family);
+				stateChanged_ = true;
+			}
 			counts.failed++;
 			continue;
 		}
-		auto fingerprint = tables_.rules.fingerprint(family);
-		persistent_.rulesetHash[family] = hash;
-		persistent_.ruleFingerprint[family] = fingerprint ? *fingerprint : std::string();
+		if (!item.written)
+			continue;
+		persistent_.rulesetHash[item.family] = item.hash;
+		persistent_.ruleFingerprint[item.family] = item.fingerprint;
+		stateChanged_ = true;
 		log_(LogLevel::Debug, std::string("rewrote the ") +
-					      (family == AF_INET ? "IPv4" : "IPv6") + " iptables rules");
+					      (item.family == AF_INET ? "IPv4" : "IPv6") + " iptables rules");
 		counts.updated++;
 	}
 	if (counts.failed)
 		rulesWritten_.reset();
 	else
-		rulesWritten_ = std::move(nonEmpty);
+		rulesWritten_ = std::move(work.nonEmpty);
 	return counts;
 }
 

@@ -38,6 +38,12 @@ struct ReconcilerConfig {
 	 * even formatted: a cold sync makes one change per real server.
 	 */
 	bool logChanges = false;
+	/*
+	 * Run iptables-save/-restore on a thread of their own while the other
+	 * changes go in. Off: in order, after the sets (tests with one fake
+	 * kernel for every table).
+	 */
+	bool rulesInParallel = false;
 };
 
 /* What a sync changed, counted in kernel objects. */
@@ -157,7 +163,28 @@ private:
 	SyncCounts applyIpvs(const std::vector<IpvsChange> &changes);
 	SyncCounts applyAddresses(const std::set<IpAddress> &affected);
 	SyncCounts applySets(const std::set<SetEntry> &affected);
-	SyncCounts applyRules(bool full);
+	/* The iptables part of a sync: planned and finished here, run on any thread. */
+	struct RulesWork {
+		struct Family {
+			int family = AF_INET;
+			std::string ruleset;
+			std::string hash;
+			/* The ruleset differs from the one last written (else: check the fingerprint). */
+			bool rewrite = false;
+			std::string knownFingerprint;
+			/* What runRules() did. */
+			bool written = false;
+			std::string fingerprint;
+			std::optional<Error> error;
+		};
+		std::vector<Family> families;
+		std::set<std::string> nonEmpty;
+		/* Planned and run (false: nothing to look at this sync). */
+		bool done = false;
+	};
+	RulesWork planRules(bool full) const;
+	static void runRules(RuleTable &table, RulesWork &work);
+	SyncCounts finishRules(RulesWork &&work);
 	void saveState();
 	/* Note the time spent since the last lap under `what` (full syncs log it). */
 	void lap(const char *what);

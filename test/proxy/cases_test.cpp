@@ -424,6 +424,8 @@ void CaseRun::remove(const std::string &argument)
 void CaseRun::startReconciler()
 {
 	ReconcilerConfig rc = makeReconcilerConfig(config_, addresses_, stateFile_);
+	/* One fake kernel serves every table: keep its log in order. */
+	rc.rulesInParallel = false;
 	reconciler_.reset();
 	reconciler_ = std::make_unique<Reconciler>(
 		*cache_, kernel_.tables(), rc, [this](LogLevel level, const std::string &text) {
