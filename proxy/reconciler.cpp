@@ -265,6 +265,22 @@ Result<void> Reconciler::readKernel()
 	return {};
 }
 
+/**
+ * \brief Read the kernel now for the next full sync, which then reads it no more
+ *
+ * kipvs-proxy calls this on a second thread while the source loads the
+ * objects (the IPVS dumps wait on the kernel, the manifests on the CPU);
+ * nothing else may use the reconciler meanwhile. Reading before kube-ipvs0
+ * and the sets exist is fine: what is missing reads as empty.
+ */
+void Reconciler::readKernelAhead()
+{
+	lapStart_ = std::chrono::steady_clock::now();
+	laps_.clear();
+	readAhead_ = readKernel();
+	readAheadLaps_ = std::exchange(laps_, {});
+}
+
 SyncCounts Reconciler::syncAll(const NodeContext &node)
 {
 	SyncCounts counts;
@@ -294,7 +310,11 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	if (auto created = tables_.sets.ensureSets(specs); !created)
 		fail(created.error(), "ipsets");
 	lap("link and sets");
-	if (auto read = readKernel(); !read) {
+	/* Read ahead (readKernelAhead()) unless that failed. */
+	std::optional<Result<void>> ahead = std::exchange(readAhead_, std::nullopt);
+	if (ahead && *ahead) {
+		laps_ += ", kernel read ahead (" + std::exchange(readAheadLaps_, {}) + ")";
+	} else if (auto read = readKernel(); !read) {
 		fail(read.error(), "reading the kernel state");
 		return counts;
 	}

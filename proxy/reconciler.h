@@ -70,6 +70,11 @@ public:
 	 * difference. The first call adopts whatever the kernel holds.
 	 */
 	SyncCounts syncAll(const NodeContext &node);
+	/*
+	 * Read the kernel for the next syncAll() ahead of it, e.g. on another
+	 * thread while the source loads (see reconciler.cpp).
+	 */
+	void readKernelAhead();
 	/* Recompute the named services only, and apply their difference. */
 	SyncCounts syncServices(const NodeContext &node, const std::set<ObjectName> &services);
 	/* Delete draining TCP real servers whose connections have ended. */
@@ -216,6 +221,9 @@ private:
 	bool stateChanged_ = true;
 	/* Which sets had members when the rules were last written or checked. */
 	std::optional<std::set<std::string>> rulesWritten_;
+	/* readKernelAhead()'s outcome and timings, for the next syncAll(). */
+	std::optional<Result<void>> readAhead_;
+	std::string readAheadLaps_;
 	std::chrono::steady_clock::time_point lapStart_;
 	std::string laps_;
 	std::set<std::string> loggedRefusals_;
