@@ -63,10 +63,11 @@ ManifestSource::Table<T>::effective(const ObjectName &name) const
 template<typename T>
 void ManifestSource::Table<T>::touch(const ObjectName &name)
 {
-	if (before.count(name))
+	auto [it, inserted] = before.try_emplace(name);
+	if (!inserted)
 		return;
 	const Pointer *current = effective(name);
-	before[name] = current ? *current : nullptr;
+	it->second = current ? *current : nullptr;
 }
 
 template<typename T>
@@ -376,14 +377,15 @@ void ManifestSource::deliverKind(Table<T> &table, const char *kind, Updated upda
 				 Deleted deleted)
 {
 	for (const auto &[name, before] : table.before) {
-		const auto *after = table.effective(name);
-		if (!after) {
+		auto defined = table.definitions.find(name);
+		if (defined == table.definitions.end() || defined->second.empty()) {
 			if (before)
 				deleted(name);
 			continue;
 		}
 
-		const auto &files = table.definitions.at(name);
+		const auto &files = defined->second;
+		const auto *after = &files.rbegin()->second;
 		if (files.size() > 1) {
 			std::string others;
 			for (auto it = files.begin(); it != std::prev(files.end()); ++it)

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "netlink/error.h"
@@ -76,7 +77,9 @@ private:
 	struct Table {
 		using Pointer = std::shared_ptr<const T>;
 
-		std::map<ObjectName, std::map<std::string, Pointer>> definitions;
+		/* Looked up only: hashed. The batch's touched names are in order. */
+		std::unordered_map<ObjectName, std::map<std::string, Pointer>, ObjectNameHash>
+			definitions;
 		std::map<ObjectName, Pointer> before;
 
 		/* The definition served: the one of the last file in sort order. */

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <compare>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,6 +35,15 @@ struct ObjectName {
 		return nameSpace.empty() ? name : nameSpace + "/" + name;
 	}
 	auto operator<=>(const ObjectName &) const = default;
+};
+
+/* For unordered containers of names. */
+struct ObjectNameHash {
+	size_t operator()(const ObjectName &name) const noexcept
+	{
+		std::hash<std::string> hash;
+		return hash(name.nameSpace) * 31 + hash(name.name);
+	}
 };
 
 using Labels = std::map<std::string, std::string>;

@@ -49,8 +49,8 @@ void ServiceCache::serviceDeleted(const ObjectName &name)
 
 void ServiceCache::endpointSliceUpdated(std::shared_ptr<const EndpointSlice> slice)
 {
-	auto it = slices_.find(slice->name);
-	if (it != slices_.end()) {
+	auto [it, inserted] = slices_.try_emplace(slice->name);
+	if (!inserted) {
 		if (it->second == slice || *it->second == *slice)
 			return;
 		/* A slice may be relabelled to another service. */
@@ -59,13 +59,9 @@ void ServiceCache::endpointSliceUpdated(std::shared_ptr<const EndpointSlice> sli
 			changed_.insert(it->second->service);
 		}
 	}
-	ObjectName name = slice->name;
-	slicesByService_[slice->service].insert(name);
+	slicesByService_[slice->service].insert(it->first);
 	changed_.insert(slice->service);
-	if (it != slices_.end())
-		it->second = std::move(slice);
-	else
-		slices_.emplace(std::move(name), std::move(slice));
+	it->second = std::move(slice);
 }
 
 void ServiceCache::endpointSliceUpdated(const EndpointSlice &slice)
