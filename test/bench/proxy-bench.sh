@@ -38,6 +38,8 @@ if [ "${1:-}" != --guest ] && [ "${1:-}" != --phase ]; then
 	data=$build/proxy-bench
 	for n in ${counts//,/ }; do
 		python3 "$here/proxy_manifests.py" "$data/$n" "$n" "$endpoints" files
+		# One file for the guest to read over 9p, not thousands.
+		tar -C "$data/$n" -cf "$data/$n/manifests.tar" manifests
 	done
 	cd "$top"
 	exec test/vm/run --timeout "${PROXY_BENCH_TIMEOUT:-7200}" --cache "$build/vm" -- \
@@ -151,7 +153,8 @@ check=1
 for n in ${counts//,/ }; do
 	dir=/tmp/proxy-bench/$n
 	mkdir -p "$dir"
-	cp -r "$build/proxy-bench/$n/manifests" "$build/proxy-bench/$n/rules.ipvsadm" "$dir/"
+	tar -C "$dir" -xf "$build/proxy-bench/$n/manifests.tar"
+	cp "$build/proxy-bench/$n/rules.ipvsadm" "$dir/"
 	out=$dir/results
 	: >"$out"
 	echo "== $n services x $endpoints endpoints" >&2
