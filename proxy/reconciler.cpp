@@ -156,10 +156,26 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 	computed.setEntries.assign(state.setEntries.begin(), state.setEntries.end());
 	logRefusals(name, state);
 
-	/* The same as before (a full sync recomputes every service): nothing to count again. */
 	auto previous = services_.find(name);
-	if (previous != services_.end() && previous->second == computed)
-		return;
+	if (previous != services_.end()) {
+		ServiceEntry &before = previous->second;
+		/* The same as before (a full sync recomputes every service): nothing to count again. */
+		if (before == computed)
+			return;
+		/*
+		 * The same virtual servers, addresses and set entries, other real
+		 * servers or settings (an endpoint change): the aggregates stay.
+		 */
+		auto sameKey = [](const auto &a, const auto &b) { return a.first == b.first; };
+		if (before.addresses == computed.addresses && before.setEntries == computed.setEntries &&
+		    std::equal(before.servers.begin(), before.servers.end(), computed.servers.begin(),
+			       computed.servers.end(), sameKey)) {
+			for (const auto &[key, wanted] : computed.servers)
+				affected.servers.insert(key);
+			before.servers = std::move(computed.servers);
+			return;
+		}
+	}
 
 	forget(name, affected);
 	const ServiceEntry &entry = services_[name] = std::move(computed);
@@ -291,7 +307,8 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	lapStart_ = std::chrono::steady_clock::now();
 	laps_.clear();
 
-	if (!kernelRead_ && !config_.stateFile.empty()) {
+	if (!stateLoaded_ && !config_.stateFile.empty()) {
+		stateLoaded_ = true;
 		auto loaded = loadState(config_.stateFile);
 		if (loaded) {
 			persistent_ = *loaded;

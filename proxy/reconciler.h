@@ -210,6 +210,8 @@ private:
 
 	/* The kernel as kipvs last read or changed it. */
 	bool kernelRead_ = false;
+	/* The state file is read once, by the first full sync. */
+	bool stateLoaded_ = false;
 	std::map<ipvs::ServiceKey, KernelServer> kernelServers_;
 	std::set<IpAddress> kernelAddresses_;
 	std::map<std::string, std::set<std::string>> kernelSets_;
