@@ -193,7 +193,7 @@ std::optional<NodeContext> Daemon::node(bool reread)
 		}
 		addresses_ = std::move(*addresses);
 	}
-	return makeNodeContext(config_, cache_, *addresses_, ListeningSockets::read());
+	return makeNodeContext(config_, cache_, *addresses_);
 }
 
 SyncCounts Daemon::syncAll()

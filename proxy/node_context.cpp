@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <arpa/inet.h>
@@ -136,6 +137,20 @@ NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 	auto sockets = std::make_shared<ListeningSockets>(listening);
 	node.hostListens = [sockets](const IpAddress &address, ipvs::Protocol protocol,
 				     uint16_t port) { return sockets->listens(address, protocol, port); };
+	return node;
+}
+
+NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
+			    const std::set<IpAddress> &localAddresses)
+{
+	NodeContext node = makeNodeContext(config, cache, localAddresses, ListeningSockets());
+	auto sockets = std::make_shared<std::optional<ListeningSockets>>();
+	node.hostListens = [sockets](const IpAddress &address, ipvs::Protocol protocol,
+				     uint16_t port) {
+		if (!*sockets)
+			*sockets = ListeningSockets::read();
+		return (*sockets)->listens(address, protocol, port);
+	};
 	return node;
 }
 

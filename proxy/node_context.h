@@ -42,6 +42,12 @@ Result<std::set<IpAddress>> nodeAddresses();
 NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 			    const std::set<IpAddress> &localAddresses,
 			    const ListeningSockets &listening);
+/*
+ * The same, reading /proc/net only if the desired state asks (an external
+ * address of a service is on this node), at most once for this context.
+ */
+NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
+			    const std::set<IpAddress> &localAddresses);
 
 /*
  * How the reconciler is configured from the flags and the node's addresses
