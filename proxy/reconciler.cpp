@@ -39,6 +39,8 @@ bool sameNode(const NodeContext &a, const NodeContext &b)
  * fills several sendmsg calls.
  */
 constexpr size_t kIpvsChunk = 512;
+/* Likewise for set entries. */
+constexpr size_t kSetChunk = 1024;
 
 } /* namespace */
 
@@ -350,20 +352,12 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	haveNode_ = true;
 	lap("desired state");
 
-	/* Then look at every object on either side. */
+	/* Then look at every virtual server on either side (apply() walks the addresses and entries). */
 	Affected all;
 	for (const auto &[key, claim] : claimants_)
 		all.servers.insert(key);
 	for (const auto &[key, server] : kernelServers_)
 		all.servers.insert(key);
-	for (const auto &[address, count] : wantedAddresses_)
-		all.addresses.insert(address);
-	all.addresses.insert(kernelAddresses_.begin(), kernelAddresses_.end());
-	for (const auto &[entry, count] : wantedEntries_)
-		all.entries.insert(entry);
-	for (const auto &[set, entries] : kernelSets_)
-		for (const std::string &entry : entries)
-			all.entries.insert({ set, entry });
 	retry_.clear();
 
 	counts += apply(all, true);
@@ -534,9 +528,9 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	}
 	counts += applyIpvs(changes);
 	lap("IPVS");
-	counts += applyAddresses(affected.addresses);
+	counts += applyAddresses(full ? nullptr : &affected.addresses);
 	lap("addresses");
-	counts += applySets(affected.entries);
+	counts += applySets(full ? nullptr : &affected.entries);
 	lap("sets");
 	if (rulesWorker.joinable())
 		rulesWorker.join();
@@ -671,17 +665,34 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 	return counts;
 }
 
-SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> &affected)
+/* affected: the addresses to look at; nullptr: every address on either side. */
+SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> *affected)
 {
 	SyncCounts counts;
 	std::vector<IpAddress> add, remove;
-	for (const IpAddress &address : affected) {
-		bool want = wantedAddresses_.count(address) > 0;
-		bool have = kernelAddresses_.count(address) > 0;
-		if (want && !have)
-			add.push_back(address);
-		else if (!want && have)
-			remove.push_back(address);
+	if (affected) {
+		for (const IpAddress &address : *affected) {
+			bool want = wantedAddresses_.count(address) > 0;
+			bool have = kernelAddresses_.count(address) > 0;
+			if (want && !have)
+				add.push_back(address);
+			else if (!want && have)
+				remove.push_back(address);
+		}
+	} else {
+		auto want = wantedAddresses_.begin();
+		auto have = kernelAddresses_.begin();
+		while (want != wantedAddresses_.end() || have != kernelAddresses_.end()) {
+			if (have == kernelAddresses_.end() ||
+			    (want != wantedAddresses_.end() && want->first < *have)) {
+				add.push_back((want++)->first);
+			} else if (want == wantedAddresses_.end() || *have < want->first) {
+				remove.push_back(*have++);
+			} else {
+				++want;
+				++have;
+			}
+		}
 	}
 	if (add.empty() && remove.empty())
 		return counts;
@@ -714,20 +725,73 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> &affected)
 	return counts;
 }
 
-SyncCounts Reconciler::applySets(const std::set<SetEntry> &affected)
+/*
+ * affected: the entries to look at; nullptr: every entry on either side (a
+ * full sync), found by walking the wanted entries (sorted by set, then
+ * entry) alongside each set's members, without gathering them first.
+ */
+SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
 {
 	SyncCounts counts;
 	std::vector<SetChange> changes;
-	for (const SetEntry &entry : affected) {
-		bool want = wantedEntries_.count(entry) > 0;
-		auto set = kernelSets_.find(entry.set);
-		bool have = set != kernelSets_.end() && set->second.count(entry.entry) > 0;
-		if (want != have)
-			changes.push_back({ entry.set, entry.entry, want });
+	auto change = [&](const std::string &set, const std::string &entry, bool add) {
+		changes.push_back({ set, entry, add });
+		if (changes.size() >= kSetChunk) {
+			counts += applySetChanges(changes);
+			changes.clear();
+		}
+	};
+
+	if (affected) {
+		for (const SetEntry &entry : *affected) {
+			bool want = wantedEntries_.count(entry) > 0;
+			auto set = kernelSets_.find(entry.set);
+			bool have = set != kernelSets_.end() && set->second.count(entry.entry) > 0;
+			if (want != have)
+				change(entry.set, entry.entry, want);
+		}
+	} else {
+		std::set<std::string> names;
+		for (const auto &[set, members] : kernelSets_)
+			names.insert(set);
+		for (const auto &[set, size] : setSizes_)
+			names.insert(set);
+		const std::set<std::string> none;
+		for (const std::string &set : names) {
+			auto kernel = kernelSets_.find(set);
+			const std::set<std::string> &have = kernel == kernelSets_.end() ? none : kernel->second;
+			auto want = wantedEntries_.lower_bound(SetEntry{ set, {} });
+			auto member = have.begin();
+			for (;;) {
+				bool wanting = want != wantedEntries_.end() && want->first.set == set;
+				bool having = member != have.end();
+				if (!wanting && !having)
+					break;
+				if (wanting && (!having || want->first.entry < *member)) {
+					const std::string &entry = want->first.entry;
+					++want;
+					change(set, entry, true);
+				} else if (having && (!wanting || *member < want->first.entry)) {
+					/* Step past it first: applying the chunk may erase it. */
+					std::string entry = *member;
+					++member;
+					change(set, entry, false);
+				} else {
+					++want;
+					++member;
+				}
+			}
+		}
 	}
+	counts += applySetChanges(changes);
+	return counts;
+}
+
+SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
+{
+	SyncCounts counts;
 	if (changes.empty())
 		return counts;
-
 	std::vector<Result<void>> results = tables_.sets.apply(changes);
 	for (size_t i = 0; i < changes.size(); i++) {
 		const SetChange &change = changes[i];

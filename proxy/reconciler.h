@@ -166,8 +166,9 @@ private:
 	void diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 			std::vector<IpvsChange> &changes);
 	SyncCounts applyIpvs(const std::vector<IpvsChange> &changes);
-	SyncCounts applyAddresses(const std::set<IpAddress> &affected);
-	SyncCounts applySets(const std::set<SetEntry> &affected);
+	SyncCounts applyAddresses(const std::set<IpAddress> *affected);
+	SyncCounts applySets(const std::set<SetEntry> *affected);
+	SyncCounts applySetChanges(const std::vector<SetChange> &changes);
 	/* The iptables part of a sync: planned and finished here, run on any thread. */
 	struct RulesWork {
 		struct Family {
