@@ -96,6 +96,53 @@ ipvs::VirtualServer Reconciler::Server::virtualServer(const ipvs::ServiceKey &ke
 	return server;
 }
 
+std::vector<Reconciler::DestinationList::Item>::iterator
+Reconciler::DestinationList::lowerBound(const DestinationKey &key)
+{
+	if (!items_.empty() && items_.back().first < key)
+		return items_.end();
+	return std::lower_bound(items_.begin(), items_.end(), key,
+				[](const Item &item, const DestinationKey &k) { return item.first < k; });
+}
+
+bool Reconciler::DestinationList::contains(const DestinationKey &key) const
+{
+	auto it = std::lower_bound(items_.begin(), items_.end(), key,
+				   [](const Item &item, const DestinationKey &k) { return item.first < k; });
+	return it != items_.end() && it->first == key;
+}
+
+void Reconciler::DestinationList::set(const DestinationKey &key, const Destination &destination)
+{
+	auto it = lowerBound(key);
+	if (it != items_.end() && it->first == key)
+		it->second = destination;
+	else
+		items_.insert(it, { key, destination });
+}
+
+void Reconciler::DestinationList::erase(const DestinationKey &key)
+{
+	auto it = lowerBound(key);
+	if (it != items_.end() && it->first == key)
+		items_.erase(it);
+}
+
+void Reconciler::DestinationList::assign(std::vector<Item> &&items)
+{
+	std::stable_sort(items.begin(), items.end(),
+			 [](const Item &a, const Item &b) { return a.first < b.first; });
+	/* Keep the last of equal keys. */
+	items_.clear();
+	items_.reserve(items.size());
+	for (Item &item : items) {
+		if (!items_.empty() && items_.back().first == item.first)
+			items_.back() = std::move(item);
+		else
+			items_.push_back(std::move(item));
+	}
+}
+
 Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
 		       LogSink log)
 	: cache_(cache), tables_(tables), config_(std::move(config)), log_(std::move(log))
@@ -151,6 +198,9 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 		for (const ipvs::RealServer &destination : wanted.destinations)
 			kept.destinations.push_back({ { destination.address, destination.port },
 						      Destination::of(destination) });
+		/* In key order: the diff then adds to the kernel view in order. */
+		std::stable_sort(kept.destinations.begin(), kept.destinations.end(),
+				 [](const auto &a, const auto &b) { return a.first < b.first; });
 		kept.server = Server::of(wanted.server);
 		computed.servers.insert_or_assign(wanted.server.key, std::move(kept));
 	}
@@ -255,10 +305,12 @@ Result<void> Reconciler::readKernel()
 	auto read = tables_.ipvs.readServers([&](IpvsEntry &&entry) {
 		KernelServer &server = servers[entry.server.key];
 		server.server = Server::of(entry.server);
-		for (const ipvs::RealServer &destination : entry.destinations) {
-			DestinationKey key{ destination.address, destination.port };
-			server.destinations.emplace(key, Destination::of(destination));
-		}
+		std::vector<DestinationList::Item> items;
+		items.reserve(entry.destinations.size());
+		for (const ipvs::RealServer &destination : entry.destinations)
+			items.push_back({ { destination.address, destination.port },
+					  Destination::of(destination) });
+		server.destinations.assign(std::move(items));
 	});
 	if (!read)
 		return read.error();
@@ -430,11 +482,11 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
 		}
 		return destinations.error();
 	}
-	server->second.destinations.clear();
-	for (const ipvs::RealServer &destination : *destinations) {
-		DestinationKey destinationKey{ destination.address, destination.port };
-		server->second.destinations.emplace(destinationKey, Destination::of(destination));
-	}
+	std::vector<DestinationList::Item> items;
+	items.reserve(destinations->size());
+	for (const ipvs::RealServer &destination : *destinations)
+		items.push_back({ { destination.address, destination.port }, Destination::of(destination) });
+	server->second.destinations.assign(std::move(items));
 	return {};
 }
 
@@ -604,7 +656,7 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 		}
 	}
 	for (const auto &[destinationKey, destination] : wantedDestinations)
-		if (!kernel->second.destinations.count(destinationKey))
+		if (!kernel->second.destinations.contains(destinationKey))
 			changes.push_back({ Op::AddDestination, server, destination });
 }
 
@@ -646,14 +698,25 @@ SyncCounts Reconciler::applyIpvs(const std::vector<IpvsChange> &changes)
 			draining_.erase(key);
 			counts.deleted++;
 			break;
-		case Op::AddDestination:
-			kernelServers_[key].destinations[destinationKey] =
-				Destination::of(change.destination);
+		case Op::AddDestination: {
+			DestinationList &list = kernelServers_[key].destinations;
+			/* A server's adds come together: room for all of them at once. */
+			if (i == 0 || changes[i - 1].op != Op::AddDestination ||
+			    !(changes[i - 1].server.key == key)) {
+				size_t run = 1;
+				while (i + run < changes.size() &&
+				       changes[i + run].op == Op::AddDestination &&
+				       changes[i + run].server.key == key)
+					run++;
+				list.reserve(list.size() + run);
+			}
+			list.set(destinationKey, Destination::of(change.destination));
 			counts.added++;
 			break;
+		}
 		case Op::UpdateDestination:
-			kernelServers_[key].destinations[destinationKey] =
-				Destination::of(change.destination);
+			kernelServers_[key].destinations.set(destinationKey,
+							     Destination::of(change.destination));
 			counts.updated++;
 			break;
 		case Op::DeleteDestination:

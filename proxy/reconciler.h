@@ -141,9 +141,36 @@ private:
 
 		bool operator==(const ServiceEntry &) const = default;
 	};
+	/*
+	 * A virtual server's real servers as the kernel holds them, sorted by
+	 * key: a vector, not a tree (a tree node per real server took 112
+	 * bytes). Changes come in key order (wanted destinations are kept
+	 * sorted), so an insert is mostly an append.
+	 */
+	class DestinationList
+	{
+	public:
+		using Item = std::pair<DestinationKey, Destination>;
+
+		std::vector<Item>::const_iterator begin() const { return items_.begin(); }
+		std::vector<Item>::const_iterator end() const { return items_.end(); }
+		bool contains(const DestinationKey &key) const;
+		/* Add or replace one. */
+		void set(const DestinationKey &key, const Destination &destination);
+		void erase(const DestinationKey &key);
+		/* Everything at once, in any order (a key given twice: the last one). */
+		void assign(std::vector<Item> &&items);
+		size_t size() const { return items_.size(); }
+		void reserve(size_t count) { items_.reserve(count); }
+
+	private:
+		std::vector<Item>::iterator lowerBound(const DestinationKey &key);
+
+		std::vector<Item> items_;
+	};
 	struct KernelServer {
 		Server server;
-		std::map<DestinationKey, Destination> destinations;
+		DestinationList destinations;
 	};
 
 	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
