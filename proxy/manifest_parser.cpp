@@ -190,6 +190,15 @@ Problem readBool(const Field &field, bool &out)
 }
 
 /* family: AF_UNSPEC for either. */
+/* 224.0.0.0/24 or ff02::/16. */
+bool isLinkLocalMulticast(const IpAddress &address)
+{
+	const uint8_t *bytes = address.data();
+	if (address.isV4())
+		return bytes[0] == 224 && bytes[1] == 0 && bytes[2] == 0;
+	return bytes[0] == 0xff && bytes[1] == 0x02;
+}
+
 Problem readAddress(const Field &field, int family, IpAddress &out)
 {
 	std::string_view text;
@@ -718,6 +727,15 @@ Problem Parser::parseService(const Field &root, Service &service)
 		IpAddress address;
 		if (auto problem = readAddress(externalIPs.item(i), AF_UNSPEC, address))
 			return problem;
+		/* What the API server refuses too (its ValidateNonSpecialIP). */
+		const char *special = address.isUnspecified()	 ? "unspecified"
+				      : address.isLoopback()	 ? "a loopback address"
+				      : address.isLinkLocal()	 ? "a link-local address"
+				      : isLinkLocalMulticast(address) ? "a link-local multicast address"
+								 : nullptr;
+		if (special)
+			return externalIPs.item(i).path() + ": " + quote(address.toString()) + " is " +
+			       special + ", which the API server refuses as an external IP";
 		service.externalIPs.push_back(address);
 	}
 

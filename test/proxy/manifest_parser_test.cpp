@@ -498,6 +498,19 @@ TEST_CASE("each invalid object is reported with file, object and reason, and ski
 		  "LoadBalancer or ExternalName" },
 		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { externalIPs: [ 1.2.3 ] }",
 		  "bad.yaml: Service default/web: spec.externalIPs[0]: \"1.2.3\" is not an IP address" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { externalIPs: [ 127.0.0.2 ] }",
+		  "bad.yaml: Service default/web: spec.externalIPs[0]: \"127.0.0.2\" is a loopback address, "
+		  "which the API server refuses as an external IP" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\n"
+		  "spec: { externalIPs: [ 10.0.0.1, \"fe80::1\" ] }",
+		  "bad.yaml: Service default/web: spec.externalIPs[1]: \"fe80::1\" is a link-local address, "
+		  "which the API server refuses as an external IP" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { externalIPs: [ 0.0.0.0 ] }",
+		  "bad.yaml: Service default/web: spec.externalIPs[0]: \"0.0.0.0\" is unspecified, "
+		  "which the API server refuses as an external IP" },
+		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { externalIPs: [ 224.0.0.5 ] }",
+		  "bad.yaml: Service default/web: spec.externalIPs[0]: \"224.0.0.5\" is a link-local "
+		  "multicast address, which the API server refuses as an external IP" },
 		{ "apiVersion: v1\nkind: Service\nmetadata: { name: web }\n"
 		  "spec: { loadBalancerSourceRanges: [ 10.0.0.1 ] }",
 		  "bad.yaml: Service default/web: spec.loadBalancerSourceRanges[0]: \"10.0.0.1\" is not a CIDR" },
