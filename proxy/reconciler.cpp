@@ -96,42 +96,51 @@ ipvs::VirtualServer Reconciler::Server::virtualServer(const ipvs::ServiceKey &ke
 	return server;
 }
 
-std::vector<Reconciler::DestinationList::Item>::iterator
-Reconciler::DestinationList::lowerBound(const DestinationKey &key)
+/* Real servers in key order, wanted (WantedServer::destinations) or in the kernel view. */
+bool Reconciler::byKey(const std::pair<DestinationKey, Destination> &item, const DestinationKey &key)
 {
+	return item.first < key;
+}
+
+size_t Reconciler::DestinationList::position(const DestinationKey &key) const
+{
+	/* Adds come in key order: mostly at the end. */
 	if (!items_.empty() && items_.back().first < key)
-		return items_.end();
-	return std::lower_bound(items_.begin(), items_.end(), key,
-				[](const Item &item, const DestinationKey &k) { return item.first < k; });
+		return items_.size();
+	return static_cast<size_t>(std::lower_bound(items_.begin(), items_.end(), key, byKey) -
+				   items_.begin());
 }
 
 bool Reconciler::DestinationList::contains(const DestinationKey &key) const
 {
-	auto it = std::lower_bound(items_.begin(), items_.end(), key,
-				   [](const Item &item, const DestinationKey &k) { return item.first < k; });
-	return it != items_.end() && it->first == key;
+	size_t at = position(key);
+	return at < items_.size() && items_[at].first == key;
 }
 
 void Reconciler::DestinationList::set(const DestinationKey &key, const Destination &destination)
 {
-	auto it = lowerBound(key);
-	if (it != items_.end() && it->first == key)
-		it->second = destination;
+	size_t at = position(key);
+	if (at < items_.size() && items_[at].first == key)
+		items_[at].second = destination;
 	else
-		items_.insert(it, { key, destination });
+		items_.insert(items_.begin() + static_cast<ptrdiff_t>(at), { key, destination });
 }
 
 void Reconciler::DestinationList::erase(const DestinationKey &key)
 {
-	auto it = lowerBound(key);
-	if (it != items_.end() && it->first == key)
-		items_.erase(it);
+	size_t at = position(key);
+	if (at < items_.size() && items_[at].first == key)
+		items_.erase(items_.begin() + static_cast<ptrdiff_t>(at));
 }
 
-void Reconciler::DestinationList::assign(std::vector<Item> &&items)
+void Reconciler::DestinationList::assign(const std::vector<ipvs::RealServer> &destinations)
 {
+	std::vector<Item> items;
+	items.reserve(destinations.size());
+	for (const ipvs::RealServer &destination : destinations)
+		items.push_back({ { destination.address, destination.port }, Destination::of(destination) });
 	std::stable_sort(items.begin(), items.end(),
-			 [](const Item &a, const Item &b) { return a.first < b.first; });
+			 [](const Item &a, const Item &b) { return byKey(a, b.first); });
 	/* Keep the last of equal keys. */
 	items_.clear();
 	items_.reserve(items.size());
@@ -200,7 +209,7 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 						      Destination::of(destination) });
 		/* In key order: the diff then adds to the kernel view in order. */
 		std::stable_sort(kept.destinations.begin(), kept.destinations.end(),
-				 [](const auto &a, const auto &b) { return a.first < b.first; });
+				 [](const auto &a, const auto &b) { return byKey(a, b.first); });
 		kept.server = Server::of(wanted.server);
 		computed.servers.insert_or_assign(wanted.server.key, std::move(kept));
 	}
@@ -305,12 +314,7 @@ Result<void> Reconciler::readKernel()
 	auto read = tables_.ipvs.readServers([&](IpvsEntry &&entry) {
 		KernelServer &server = servers[entry.server.key];
 		server.server = Server::of(entry.server);
-		std::vector<DestinationList::Item> items;
-		items.reserve(entry.destinations.size());
-		for (const ipvs::RealServer &destination : entry.destinations)
-			items.push_back({ { destination.address, destination.port },
-					  Destination::of(destination) });
-		server.destinations.assign(std::move(items));
+		server.destinations.assign(entry.destinations);
 	});
 	if (!read)
 		return read.error();
@@ -482,19 +486,19 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
 		}
 		return destinations.error();
 	}
-	std::vector<DestinationList::Item> items;
-	items.reserve(destinations->size());
-	for (const ipvs::RealServer &destination : *destinations)
-		items.push_back({ { destination.address, destination.port }, Destination::of(destination) });
-	server->second.destinations.assign(std::move(items));
+	server->second.destinations.assign(*destinations);
 	return {};
 }
 
 /* Is this real server among those wanted for a virtual server (none when null)? */
 bool Reconciler::wants(const WantedServer *want, const DestinationKey &destination)
 {
-	return want && std::any_of(want->destinations.begin(), want->destinations.end(),
-				   [&](const auto &d) { return d.first == destination; });
+	if (!want)
+		return false;
+	/* Kept in key order (recompute()). */
+	auto it = std::lower_bound(want->destinations.begin(), want->destinations.end(), destination,
+				   byKey);
+	return it != want->destinations.end() && it->first == destination;
 }
 
 /*

@@ -158,13 +158,14 @@ private:
 		/* Add or replace one. */
 		void set(const DestinationKey &key, const Destination &destination);
 		void erase(const DestinationKey &key);
-		/* Everything at once, in any order (a key given twice: the last one). */
-		void assign(std::vector<Item> &&items);
+		/* As the kernel lists them, in any order (a key given twice: the last one). */
+		void assign(const std::vector<ipvs::RealServer> &destinations);
 		size_t size() const { return items_.size(); }
 		void reserve(size_t count) { items_.reserve(count); }
 
 	private:
-		std::vector<Item>::iterator lowerBound(const DestinationKey &key);
+		/* Where key is or would go. */
+		size_t position(const DestinationKey &key) const;
 
 		std::vector<Item> items_;
 	};
@@ -185,6 +186,7 @@ private:
 	Result<void> readKernel();
 	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
 	static bool wants(const WantedServer *want, const DestinationKey &destination);
+	static bool byKey(const std::pair<DestinationKey, Destination> &item, const DestinationKey &key);
 	bool mayDelete(const ipvs::ServiceKey &key) const;
 
 	SyncCounts apply(const Affected &affected, bool full);
