@@ -42,6 +42,34 @@ constexpr size_t kIpvsChunk = 512;
 /* Likewise for set entries. */
 constexpr size_t kSetChunk = 1024;
 
+/*
+ * Walk two sorted ranges side by side, calling onlyLeft or onlyRight with
+ * what one side has and the other lacks. Each iterator has moved past an
+ * element before it is handed out, so the callback may erase it.
+ */
+template<typename Left, typename Right, typename LeftKey, typename RightKey, typename OnlyLeft,
+	 typename OnlyRight>
+void walkTogether(Left left, Left leftEnd, Right right, Right rightEnd, LeftKey leftKey,
+		  RightKey rightKey, OnlyLeft onlyLeft, OnlyRight onlyRight)
+{
+	while (left != leftEnd || right != rightEnd) {
+		if (right == rightEnd || (left != leftEnd && leftKey(*left) < rightKey(*right))) {
+			onlyLeft(*left++);
+		} else if (left == leftEnd || rightKey(*right) < leftKey(*left)) {
+			onlyRight(*right++);
+		} else {
+			++left;
+			++right;
+		}
+	}
+}
+
+template<typename T>
+const T &itself(const T &value)
+{
+	return value;
+}
+
 } /* namespace */
 
 Reconciler::Destination Reconciler::Destination::of(const ipvs::RealServer &destination)
@@ -747,19 +775,11 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> *affected)
 				remove.push_back(address);
 		}
 	} else {
-		auto want = wantedAddresses_.begin();
-		auto have = kernelAddresses_.begin();
-		while (want != wantedAddresses_.end() || have != kernelAddresses_.end()) {
-			if (have == kernelAddresses_.end() ||
-			    (want != wantedAddresses_.end() && want->first < *have)) {
-				add.push_back((want++)->first);
-			} else if (want == wantedAddresses_.end() || *have < want->first) {
-				remove.push_back(*have++);
-			} else {
-				++want;
-				++have;
-			}
-		}
+		walkTogether(
+			wantedAddresses_.begin(), wantedAddresses_.end(), kernelAddresses_.begin(),
+			kernelAddresses_.end(), [](const auto &wanted) { return wanted.first; },
+			itself<IpAddress>, [&](const auto &wanted) { add.push_back(wanted.first); },
+			[&](const IpAddress &bound) { remove.push_back(bound); });
 	}
 	if (add.empty() && remove.empty())
 		return counts;
@@ -827,27 +847,16 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
 		for (const std::string &set : names) {
 			auto kernel = kernelSets_.find(set);
 			const std::set<std::string> &have = kernel == kernelSets_.end() ? none : kernel->second;
-			auto want = wantedEntries_.lower_bound(SetEntry{ set, {} });
-			auto member = have.begin();
-			for (;;) {
-				bool wanting = want != wantedEntries_.end() && want->first.set == set;
-				bool having = member != have.end();
-				if (!wanting && !having)
-					break;
-				if (wanting && (!having || want->first.entry < *member)) {
-					const std::string &entry = want->first.entry;
-					++want;
-					change(set, entry, true);
-				} else if (having && (!wanting || *member < want->first.entry)) {
-					/* Step past it first: applying the chunk may erase it. */
-					std::string entry = *member;
-					++member;
-					change(set, entry, false);
-				} else {
-					++want;
-					++member;
-				}
-			}
+			auto first = wantedEntries_.lower_bound(SetEntry{ set, {} });
+			auto last = std::find_if(first, wantedEntries_.end(),
+						 [&](const auto &wanted) { return wanted.first.set != set; });
+			/* change() copies the entry before a chunk applied may erase it. */
+			walkTogether(
+				first, last, have.begin(), have.end(),
+				[](const auto &wanted) -> const std::string & { return wanted.first.entry; },
+				itself<std::string>,
+				[&](const auto &wanted) { change(set, wanted.first.entry, true); },
+				[&](const std::string &member) { change(set, member, false); });
 		}
 	}
 	counts += applySetChanges(changes);
