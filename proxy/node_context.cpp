@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -104,9 +105,11 @@ Result<std::set<IpAddress>> nodeAddresses()
 	return result;
 }
 
-NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
-			    const std::set<IpAddress> &localAddresses,
-			    const ListeningSockets &listening)
+namespace {
+
+NodeContext nodeContext(const Config &config, const ServiceCache &cache,
+			const std::set<IpAddress> &localAddresses,
+			std::function<bool(const IpAddress &, ipvs::Protocol, uint16_t)> hostListens)
 {
 	NodeContext node;
 	node.nodeName = cache.nodeName();
@@ -134,24 +137,33 @@ NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 			node.nodePortAddresses.push_back(address);
 	}
 
-	auto sockets = std::make_shared<ListeningSockets>(listening);
-	node.hostListens = [sockets](const IpAddress &address, ipvs::Protocol protocol,
-				     uint16_t port) { return sockets->listens(address, protocol, port); };
+	node.hostListens = std::move(hostListens);
 	return node;
+}
+
+} /* namespace */
+
+NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
+			    const std::set<IpAddress> &localAddresses,
+			    const ListeningSockets &listening)
+{
+	auto sockets = std::make_shared<ListeningSockets>(listening);
+	return nodeContext(config, cache, localAddresses,
+			   [sockets](const IpAddress &address, ipvs::Protocol protocol, uint16_t port) {
+				   return sockets->listens(address, protocol, port);
+			   });
 }
 
 NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 			    const std::set<IpAddress> &localAddresses)
 {
-	NodeContext node = makeNodeContext(config, cache, localAddresses, ListeningSockets());
 	auto sockets = std::make_shared<std::optional<ListeningSockets>>();
-	node.hostListens = [sockets](const IpAddress &address, ipvs::Protocol protocol,
-				     uint16_t port) {
-		if (!*sockets)
-			*sockets = ListeningSockets::read();
-		return (*sockets)->listens(address, protocol, port);
-	};
-	return node;
+	return nodeContext(config, cache, localAddresses,
+			   [sockets](const IpAddress &address, ipvs::Protocol protocol, uint16_t port) {
+				   if (!*sockets)
+					   *sockets = ListeningSockets::read();
+				   return (*sockets)->listens(address, protocol, port);
+			   });
 }
 
 ReconcilerConfig makeReconcilerConfig(const Config &config,
