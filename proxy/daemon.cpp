@@ -90,6 +90,33 @@ public:
 	AddressWatch(const AddressWatch &) = delete;
 	AddressWatch &operator=(const AddressWatch &) = delete;
 
+	/*
+	 * Does this notification concern an address or link other than
+	 * kube-ipvs0 (index own, 0 if it is missing)? A truncated one might.
+	 */
+	static bool aboutOthers(const struct nlmsghdr *message, unsigned int own)
+	{
+		unsigned int index;
+		switch (message->nlmsg_type) {
+		case RTM_NEWADDR:
+		case RTM_DELADDR:
+			if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+				return true;
+			index = static_cast<const struct ifaddrmsg *>(NLMSG_DATA(message))->ifa_index;
+			break;
+		case RTM_NEWLINK:
+		case RTM_DELLINK:
+			if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				return true;
+			index = static_cast<unsigned int>(
+				static_cast<const struct ifinfomsg *>(NLMSG_DATA(message))->ifi_index);
+			break;
+		default:
+			return false;
+		}
+		return own == 0 || index != own;
+	}
+
 	/* -1 when notifications are unavailable: then every read is needed. */
 	int fd() const { return fd_; }
 
@@ -102,7 +129,6 @@ public:
 	{
 		if (fd_ < 0)
 			return true;
-		unsigned int own = if_nametoindex("kube-ipvs0");
 		bool changed = false;
 		alignas(struct nlmsghdr) char buffer[65536];
 		for (;;) {
@@ -113,31 +139,12 @@ public:
 				return changed;
 			if (count < 0)
 				return true; /* ENOBUFS: some were lost */
+			/* Looked up when there is news only: an incremental sync asks every time. */
+			unsigned int own = if_nametoindex("kube-ipvs0");
 			int length = static_cast<int>(count);
 			for (auto *message = reinterpret_cast<struct nlmsghdr *>(buffer);
-			     NLMSG_OK(message, length); message = NLMSG_NEXT(message, length)) {
-				if (message->nlmsg_type == RTM_NEWADDR ||
-				    message->nlmsg_type == RTM_DELADDR) {
-					if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg))) {
-						changed = true;
-						continue;
-					}
-					const auto *ifa = static_cast<const struct ifaddrmsg *>(
-						NLMSG_DATA(message));
-					if (own == 0 || ifa->ifa_index != own)
-						changed = true;
-				} else if (message->nlmsg_type == RTM_NEWLINK ||
-					   message->nlmsg_type == RTM_DELLINK) {
-					if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
-						changed = true;
-						continue;
-					}
-					const auto *ifi = static_cast<const struct ifinfomsg *>(
-						NLMSG_DATA(message));
-					if (own == 0 || static_cast<unsigned int>(ifi->ifi_index) != own)
-						changed = true;
-				}
-			}
+			     NLMSG_OK(message, length); message = NLMSG_NEXT(message, length))
+				changed = changed || aboutOthers(message, own);
 		}
 	}
 
