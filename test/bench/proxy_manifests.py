@@ -87,4 +87,5 @@ def main():
                       separators=(",", ":"))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the tests that use the test control plane (sourced, after
+# test/kernel/lib.sh). The control plane runs on the host (test/cluster/up);
+# inside the test VM it is reached at 10.0.2.100:6443 (test/vm/run --apiserver).
+# Without one, a test skips (77) on a developer's machine and fails in CI or
+# in the VM, where nothing may skip.
+
+# cluster_require: load $KIPVS_CLUSTER_DIR/cluster.env and check that the API
+# server answers; sets cluster, cluster_bin, apiserver (its URL from here),
+# kubeconfig_dir (the kubeconfigs that use that URL) and kubectl.
+cluster_require() {
+	local why=
+	if [ -z "${KIPVS_CLUSTER_DIR:-}" ] || [ ! -s "$KIPVS_CLUSTER_DIR/cluster.env" ]; then
+		why="no test control plane (KIPVS_CLUSTER_DIR=${KIPVS_CLUSTER_DIR:-unset}; start one with test/cluster/up DIR and pass KIPVS_CLUSTER_DIR=DIR, and in the VM test/vm/run --apiserver PORT)"
+	fi
+	if [ -n "$why" ]; then
+		if [ -n "${KIPVS_IN_VM:-}" ] || [ "${CI:-}" = true ]; then
+			echo "FAIL: $why" >&2
+			exit 1
+		fi
+		echo "SKIP: $why" >&2
+		exit 77
+	fi
+	cluster=$KIPVS_CLUSTER_DIR
+	. "$cluster/cluster.env"
+	cluster_bin=$KIPVS_CLUSTER_BIN
+	if [ -n "${KIPVS_IN_VM:-}" ]; then
+		apiserver=https://10.0.2.100:6443
+		kubeconfig_dir=$cluster/guest
+	else
+		apiserver=https://127.0.0.1:$KIPVS_APISERVER_PORT
+		kubeconfig_dir=$cluster
+	fi
+	kubectl=("$cluster_bin/kubectl" --kubeconfig "$kubeconfig_dir/admin.kubeconfig")
+	if ! curl -fsS --max-time 20 --cacert "$cluster/pki/ca.crt" "$apiserver/readyz" >/dev/null; then
+		echo "FAIL: the test API server does not answer at $apiserver/readyz" >&2
+		cluster_logs
+		exit 1
+	fi
+}
+
+# cluster_logs: the end of the control plane's logs, for a failure report.
+cluster_logs() {
+	local log
+	for log in "$cluster"/kube-apiserver.log "$cluster"/etcd.log; do
+		[ -s "$log" ] || continue
+		echo "--- the end of $log" >&2
+		tail -n 20 "$log" >&2
+	done
+}
+
+# api_relay NETNS DIR: make the API server reachable from network namespace
+# NETNS at https://127.0.0.1:6443 (a relay there, through a Unix socket in DIR,
+# to a relay in this namespace, which reaches the host through QEMU), and
+# write DIR/USER.kubeconfig for admin and kube-proxy with that address.
+# The relays' pids are added to relay_pids.
+relay_pids=
+api_relay() {
+	local netns=$1 dir=$2 socket=$2/api.sock user
+	socat "UNIX-LISTEN:$socket,fork" "TCP:${apiserver#https://}" &
+	relay_pids="$relay_pids $!"
+	until_ok 10 test -S "$socket" || { echo "FAIL: the API relay did not start" >&2; exit 1; }
+	ip netns exec "$netns" socat TCP-LISTEN:6443,bind=127.0.0.1,reuseaddr,fork \
+		"UNIX-CONNECT:$socket" &
+	relay_pids="$relay_pids $!"
+	for user in admin kube-proxy; do
+		sed "s|^\(    server: \).*|\1https://127.0.0.1:6443|" \
+			"$kubeconfig_dir/$user.kubeconfig" >"$dir/$user.kubeconfig"
+	done
+	if ! until_ok 20 ip netns exec "$netns" curl -fsS --max-time 5 \
+		--cacert "$cluster/pki/ca.crt" https://127.0.0.1:6443/readyz; then
+		echo "FAIL: the API server does not answer through the relay in $netns" >&2
+		exit 1
+	fi
+}
+
+# metric_value NAME: from Prometheus text on stdin, the value of the series
+# NAME, labels included as printed (name{label="value"}); empty if absent.
+metric_value() {
+	awk -v name="$1" '$1 == name { print $2; exit }'
+}
+
+# number_at_least A B: A >= B, both decimal or Prometheus exponent notation.
+number_at_least() {
+	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'
+}
