@@ -65,7 +65,7 @@ std::vector<Error> cleanup(const std::string &stateFile)
 
 	if (auto session = ipset::Session::open()) {
 		for (int family : { AF_INET, AF_INET6 })
-			for (const SetSpec &spec : ownedSets(family))
+			for (const ipset::SetSpec &spec : ownedSets(family))
 				if (auto destroyed = session->destroy(spec.name); !destroyed)
 					errors.push_back(destroyed.error());
 	} else {

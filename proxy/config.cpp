@@ -18,6 +18,7 @@
 #include <charconv>
 #include <optional>
 
+#include "base/strings.h"
 #include "proxy/duration.h"
 
 namespace kipvs::proxy {
@@ -37,15 +38,6 @@ struct Flag {
 	Problem (*set)(Config &config, const std::string &value);
 };
 
-std::string trim(const std::string &text)
-{
-	size_t begin = text.find_first_not_of(" \t\r\n");
-	if (begin == std::string::npos)
-		return {};
-	size_t end = text.find_last_not_of(" \t\r\n");
-	return text.substr(begin, end - begin + 1);
-}
-
 std::vector<std::string> splitComma(const std::string &text)
 {
 	std::vector<std::string> parts;
@@ -54,7 +46,7 @@ std::vector<std::string> splitComma(const std::string &text)
 	size_t begin = 0;
 	for (;;) {
 		size_t comma = text.find(',', begin);
-		parts.push_back(trim(text.substr(begin, comma - begin)));
+		parts.emplace_back(trim(std::string_view(text).substr(begin, comma - begin)));
 		if (comma == std::string::npos)
 			return parts;
 		begin = comma + 1;
@@ -121,7 +113,7 @@ const Flag kFlags[] = {
 	{ "hostname-override", 0, false, "string", "",
 	  "The name of this node, instead of the hostname",
 	  [](Config &config, const std::string &value) -> Problem {
-		  std::string name = trim(value);
+		  std::string name(trim(value));
 		  std::transform(name.begin(), name.end(), name.begin(),
 				 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
 		  config.hostnameOverride = name;

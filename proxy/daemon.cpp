@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The daemon: setup, the poll loop, --sync-once, --dry-run, --cleanup.
+ * The daemon: setup, the event loop's callbacks, --sync-once, --dry-run, --cleanup.
  */
 #include "proxy/daemon.h"
 
@@ -15,18 +15,18 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <poll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "base/event_loop.h"
 #include "proxy/cleanup.h"
 #include "proxy/dry_run.h"
 #include "proxy/kernel_adapters.h"
-#include "proxy/log.h"
+#include "base/log.h"
 #include "proxy/manifest_source.h"
 #include "proxy/node_context.h"
+#include "proxy/reconciler_config.h"
 #include "proxy/reconciler.h"
 #include "proxy/service_cache.h"
 #include "proxy/sysctls.h"
@@ -179,6 +179,15 @@ private:
 	std::optional<NodeContext> node(bool reread);
 	SyncCounts syncAll();
 
+	/* The loop's callbacks. */
+	void sourceReadable();
+	void addressesChanged();
+	void fullSync();
+	void syncPending();
+	void drain();
+	/* Arm the incremental sync and the drain check when there is work for them. */
+	void schedule();
+
 	const Config &config_;
 	const Log &log_;
 	ServiceCache cache_;
@@ -186,6 +195,13 @@ private:
 	Reconciler reconciler_;
 	AddressWatch addressWatch_;
 	std::optional<std::set<IpAddress>> addresses_;
+
+	EventLoop loop_;
+	std::set<ObjectName> pending_;
+	bool nodesPending_ = false;
+	Clock::time_point lastSync_;
+	std::optional<EventLoop::TimerId> syncTimer_;
+	std::optional<EventLoop::TimerId> drainTimer_;
 };
 
 std::optional<NodeContext> Daemon::node(bool reread)
@@ -216,8 +232,84 @@ SyncCounts Daemon::syncAll()
 	return reconciler_.syncAll(*context);
 }
 
+void Daemon::sourceReadable()
+{
+	if (auto processed = source_.processEvents(); !processed)
+		log_.error("manifests " + config_.manifests + ": " + processed.error().message());
+	for (const ObjectName &name : cache_.takeChanged())
+		pending_.insert(name);
+	nodesPending_ = cache_.takeNodesChanged() || nodesPending_;
+	schedule();
+}
+
+/* An address of this node came or went: NodePorts and the guard follow. */
+void Daemon::addressesChanged()
+{
+	if (!addressWatch_.changed())
+		return;
+	addresses_.reset();
+	nodesPending_ = true;
+	schedule();
+}
+
+void Daemon::fullSync()
+{
+	auto start = Clock::now();
+	SyncCounts counts = syncAll();
+	pending_.clear();
+	nodesPending_ = false;
+	if (syncTimer_) {
+		loop_.cancel(*syncTimer_);
+		syncTimer_.reset();
+	}
+	lastSync_ = Clock::now();
+	log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
+		  " in " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+						  lastSync_ - start).count()) + " ms");
+	/* From the end of this one: a sync longer than the period does not run back to back. */
+	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(); });
+	schedule();
+}
+
+void Daemon::syncPending()
+{
+	syncTimer_.reset();
+	if (auto context = node(false)) {
+		SyncCounts counts = reconciler_.syncServices(*context, pending_);
+		if (counts.added + counts.updated + counts.deleted + counts.failed)
+			log_.info("sync of " + std::to_string(pending_.size()) + " service(s): " +
+				  summary(counts) + " failed=" + std::to_string(counts.failed));
+		pending_.clear();
+		nodesPending_ = false;
+	}
+	lastSync_ = Clock::now();
+	schedule();
+}
+
+void Daemon::drain()
+{
+	drainTimer_.reset();
+	reconciler_.syncDraining();
+	schedule();
+}
+
+void Daemon::schedule()
+{
+	/* Changes wait for --ipvs-min-sync-period after the last sync, no longer. */
+	if ((!pending_.empty() || nodesPending_) && !syncTimer_)
+		syncTimer_ = loop_.at(std::max(Clock::now(), lastSync_ + config_.ipvsMinSyncPeriod),
+				      [this]() { syncPending(); });
+	/* Draining real servers are checked while there are any. */
+	if (reconciler_.drainingCount() > 0 && !drainTimer_)
+		drainTimer_ = loop_.after(kDrainInterval, [this]() { drain(); });
+}
+
 int Daemon::run()
 {
+	if (!loop_.valid()) {
+		log_.error(loop_.error().message());
+		return 1;
+	}
 	auto start = Clock::now();
 	/* The first full sync's kernel read (dumps: kernel time) while the manifests load (CPU). */
 	std::thread kernelReader([this]() { reconciler_.readKernelAhead(); });
@@ -233,31 +325,12 @@ int Daemon::run()
 		  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
 					 loaded - start).count()) + " ms");
 
-	/*
-	 * SIGTERM and SIGINT arrive through a descriptor the loop polls, so a
-	 * kernel batch in flight (the first full sync included) always
-	 * completes before the daemon exits.
-	 */
-	int signalFd = -1;
-	if (!config_.syncOnce) {
-		sigset_t signals;
-		sigemptyset(&signals);
-		sigaddset(&signals, SIGTERM);
-		sigaddset(&signals, SIGINT);
-		sigprocmask(SIG_BLOCK, &signals, nullptr);
-		signalFd = signalfd(-1, &signals, SFD_CLOEXEC);
-		if (signalFd < 0) {
-			log_.error(std::string("signalfd: ") + std::strerror(errno));
-			return 1;
-		}
-	}
-
-	start = Clock::now();
-	SyncCounts counts = syncAll();
-	auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-	log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
-		  " in " + std::to_string(elapsed.count()) + " ms");
 	if (config_.syncOnce) {
+		start = Clock::now();
+		SyncCounts counts = syncAll();
+		auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+		log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
+			  " in " + std::to_string(elapsed.count()) + " ms");
 		std::printf("sync summary: %s\n", summary(counts).c_str());
 		/*
 		 * Everything is in the kernel and the state file: exit without
@@ -268,80 +341,33 @@ int Daemon::run()
 		std::_Exit(counts.failed ? 1 : 0);
 	}
 
-	auto nextFull = Clock::now() + config_.ipvsSyncPeriod;
-	auto nextDrain = Clock::now() + kDrainInterval;
-	auto lastSync = Clock::now();
-	std::set<ObjectName> pending;
-	bool nodesPending = false;
-
-	for (;;) {
-		auto now = Clock::now();
-		auto wake = std::min(nextFull, nextDrain);
-		if (!pending.empty() || nodesPending)
-			wake = std::min(wake, lastSync + config_.ipvsMinSyncPeriod);
-		auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
-		/* The source may hold back a removed file for a short grace. */
-		timeout = std::clamp<long long>(timeout, 0, 100);
-
-		struct pollfd fds[3] = { { signalFd, POLLIN, 0 },
-					 { source_.fd(), POLLIN, 0 },
-					 { addressWatch_.fd(), POLLIN, 0 } };
-		if (poll(fds, 3, static_cast<int>(timeout)) < 0 && errno != EINTR) {
-			log_.error(std::string("poll: ") + std::strerror(errno));
+	/*
+	 * SIGTERM and SIGINT arrive through the loop, so a kernel batch in
+	 * flight (the first full sync included) always completes before the
+	 * daemon exits.
+	 */
+	auto handled = loop_.handleSignals({ SIGTERM, SIGINT }, [this](int signal) {
+		log_.info(std::string("received ") + strsignal(signal) + ": exiting, rules stay in place");
+		loop_.exit(0);
+	});
+	if (!handled) {
+		log_.error(handled.error().message());
+		return 1;
+	}
+	fullSync();
+	for (auto [fd, callback] : { std::pair<int, void (Daemon::*)()>{ source_.fd(), &Daemon::sourceReadable },
+				     { addressWatch_.fd(), &Daemon::addressesChanged } }) {
+		if (fd < 0)
+			continue;
+		if (auto watched = loop_.watch(fd, [this, callback]() { (this->*callback)(); }); !watched) {
+			log_.error(watched.error().message());
 			return 1;
 		}
-		if (fds[0].revents & POLLIN) {
-			struct signalfd_siginfo info;
-			ssize_t n = read(signalFd, &info, sizeof(info));
-			(void)n;
-			log_.info(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) +
-				  ": exiting, rules stay in place");
-			close(signalFd);
-			return 0;
-		}
-		if (auto processed = source_.processEvents(); !processed)
-			log_.error("manifests " + config_.manifests + ": " + processed.error().message());
-		for (const ObjectName &name : cache_.takeChanged())
-			pending.insert(name);
-		nodesPending = cache_.takeNodesChanged() || nodesPending;
-		/* An address of this node came or went: NodePorts and the guard follow. */
-		if ((fds[2].revents & POLLIN) && addressWatch_.changed()) {
-			addresses_.reset();
-			nodesPending = true;
-		}
-
-		now = Clock::now();
-		if (now >= nextFull) {
-			start = now;
-			counts = syncAll();
-			pending.clear();
-			nodesPending = false;
-			lastSync = nextFull = Clock::now();
-			nextFull += config_.ipvsSyncPeriod;
-			log_.info("full sync: " + summary(counts) + " failed=" +
-				  std::to_string(counts.failed) + " in " +
-				  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-							 lastSync - start).count()) + " ms");
-			continue;
-		}
-		if ((!pending.empty() || nodesPending) && now >= lastSync + config_.ipvsMinSyncPeriod) {
-			auto context = node(false);
-			if (context) {
-				counts = reconciler_.syncServices(*context, pending);
-				if (counts.added + counts.updated + counts.deleted + counts.failed)
-					log_.info("sync of " + std::to_string(pending.size()) +
-						  " service(s): " + summary(counts) +
-						  " failed=" + std::to_string(counts.failed));
-				pending.clear();
-				nodesPending = false;
-			}
-			lastSync = Clock::now();
-		}
-		if (now >= nextDrain) {
-			reconciler_.syncDraining();
-			nextDrain = Clock::now() + kDrainInterval;
-		}
 	}
+	int status = loop_.run();
+	if (status != 0)
+		log_.error(loop_.error().message());
+	return status;
 }
 
 } /* namespace */

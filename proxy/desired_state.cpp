@@ -138,26 +138,21 @@ std::vector<ipvs::RealServer> realServers(const std::vector<PortEndpoint> &endpo
  * Entries are rendered by ipset::Entry, the same code that renders what is
  * read back from the kernel, so wanted and present compare as text.
  */
-ipset::Protocol setProtocol(ipvs::Protocol protocol)
+std::string ipPort(const IpAddress &address, Protocol protocol, uint16_t port)
 {
-	return static_cast<ipset::Protocol>(static_cast<uint8_t>(protocol));
+	return ipset::Entry::ipPort(address, protocol, port).toString();
 }
 
-std::string ipPort(const IpAddress &address, ipvs::Protocol protocol, uint16_t port)
-{
-	return ipset::Entry::ipPort(address, setProtocol(protocol), port).toString();
-}
-
-std::string ipPortIp(const IpAddress &address, ipvs::Protocol protocol, uint16_t port,
+std::string ipPortIp(const IpAddress &address, Protocol protocol, uint16_t port,
 		     const IpAddress &second)
 {
-	return ipset::Entry::ipPortIp(address, setProtocol(protocol), port, second).toString();
+	return ipset::Entry::ipPortIp(address, protocol, port, second).toString();
 }
 
-std::string ipPortNet(const IpAddress &address, ipvs::Protocol protocol, uint16_t port,
+std::string ipPortNet(const IpAddress &address, Protocol protocol, uint16_t port,
 		      const IpPrefix &net)
 {
-	return ipset::Entry::ipPortNet(address, setProtocol(protocol), port, net).toString();
+	return ipset::Entry::ipPortNet(address, protocol, port, net).toString();
 }
 
 class Builder
@@ -221,7 +216,7 @@ std::string Builder::guard(const IpAddress &address, const ServicePort &port) co
 	if (node_.localAddresses.count(address) && node_.hostListens &&
 	    node_.hostListens(address, port.protocol, port.port))
 		return "is this node's address and a host process listens on " +
-		       std::string(ipvs::protocolKeyword(port.protocol)) + " port " +
+		       std::string(protocolKeyword(port.protocol)) + " port " +
 		       std::to_string(port.port) + ": a virtual server would hijack it";
 	return {};
 }
@@ -301,15 +296,15 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 			if (nodeIP.family() != family_)
 				continue;
 			addServer(nodeIP, port, port.nodePort, external);
-			if (port.protocol == ipvs::Protocol::Sctp) {
+			if (port.protocol == Protocol::Sctp) {
 				std::string entry = ipPort(nodeIP, port.protocol, port.nodePort);
 				addSet(sets::NodePortSctp, entry);
 				if (externalLocal)
 					addSet(sets::NodePortLocalSctp, entry);
 			}
 		}
-		if (port.protocol != ipvs::Protocol::Sctp) {
-			bool udp = port.protocol == ipvs::Protocol::Udp;
+		if (port.protocol != Protocol::Sctp) {
+			bool udp = port.protocol == Protocol::Udp;
 			std::string entry = ipset::Entry::port(port.nodePort).toString();
 			addSet(udp ? sets::NodePortUdp : sets::NodePortTcp, entry);
 			if (externalLocal)

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ipvs/virtual_server.h"
-#include "netlink/address.h"
+#include "base/address.h"
 #include "proxy/objects.h"
 
 namespace kipvs::proxy {
@@ -36,7 +36,7 @@ struct NodeContext {
 	/* Addresses of every other Node object (status.addresses). */
 	std::set<IpAddress> otherNodeAddresses;
 	/* Does a host process listen on address:port? (the hijack guard) */
-	std::function<bool(const IpAddress &, ipvs::Protocol, uint16_t)> hostListens;
+	std::function<bool(const IpAddress &, Protocol, uint16_t)> hostListens;
 };
 
 struct WantedVirtualServer {

@@ -30,7 +30,7 @@ std::vector<Result<void>> DryRunTables::apply(const std::vector<IpAddress> &add,
 	return std::vector<Result<void>>(add.size() + remove.size());
 }
 
-Result<void> DryRunTables::ensureSets(const std::vector<SetSpec> &specs)
+Result<void> DryRunTables::ensureSets(const std::vector<ipset::SetSpec> &specs)
 {
 	std::fprintf(out_, "would ensure %zu ipsets exist\n", specs.size());
 	return {};

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "netlink/address.h"
+#include "base/address.h"
 
 namespace kipvs::proxy {
 

@@ -121,19 +121,12 @@ std::vector<Result<void>> KernelAddressTable::apply(const std::vector<IpAddress>
 
 /* ---- ipsets -------------------------------------------------------------- */
 
-Result<void> KernelSetTable::ensureSets(const std::vector<SetSpec> &specs)
+Result<void> KernelSetTable::ensureSets(const std::vector<ipset::SetSpec> &specs)
 {
-	for (const SetSpec &spec : specs) {
-		auto type = ipset::parseSetType(spec.type);
-		if (!type)
-			return Error(EINVAL, "create set", spec.name + " of unknown type " + spec.type);
-		ipset::SetSpec kernelSpec;
-		kernelSpec.name = spec.name;
-		kernelSpec.type = *type;
-		kernelSpec.family = spec.family;
-		if (auto created = session_.create(kernelSpec); !created)
+	for (const ipset::SetSpec &spec : specs) {
+		if (auto created = session_.create(spec); !created)
 			return created.error();
-		types_[spec.name] = *type;
+		types_[spec.name] = spec.type;
 	}
 	return {};
 }

@@ -12,9 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "ipset/set_spec.h"
 #include "ipvs/virtual_server.h"
-#include "netlink/address.h"
-#include "netlink/error.h"
+#include "base/address.h"
+#include "base/error.h"
 
 namespace kipvs::proxy {
 
@@ -76,15 +77,6 @@ public:
 						const std::vector<IpAddress> &remove) = 0;
 };
 
-struct SetSpec {
-	std::string name;
-	std::string type; /* "hash:ip,port", "bitmap:port", … */
-	int family = AF_INET;
-	std::string comment;
-
-	bool operator==(const SetSpec &) const = default;
-};
-
 struct SetChange {
 	std::string set;
 	std::string entry; /* as `ipset save` prints it */
@@ -97,7 +89,7 @@ public:
 	virtual ~SetTable() = default;
 
 	/* Create the sets that are missing. */
-	virtual Result<void> ensureSets(const std::vector<SetSpec> &specs) = 0;
+	virtual Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) = 0;
 	/* The entries of each named set (a missing set reads as empty). */
 	virtual Result<std::map<std::string, std::set<std::string>>>
 	readSets(const std::vector<std::string> &names) = 0;

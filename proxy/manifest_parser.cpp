@@ -13,7 +13,8 @@
 #include <unordered_map>
 #include <utility>
 
-#include "netlink/address.h"
+#include "base/address.h"
+#include "base/strings.h"
 #include "proxy/manifest_document.h"
 
 namespace kipvs::proxy {
@@ -236,14 +237,14 @@ Problem readEnum(const Field &field, std::span<const std::pair<std::string_view,
 	return field.path() + ": " + quote(text) + " is not " + choices;
 }
 
-Problem readProtocol(const Field &field, ipvs::Protocol &out)
+Problem readProtocol(const Field &field, Protocol &out)
 {
-	static constexpr std::pair<std::string_view, ipvs::Protocol> protocols[] = {
-		{ "TCP", ipvs::Protocol::Tcp },
-		{ "UDP", ipvs::Protocol::Udp },
-		{ "SCTP", ipvs::Protocol::Sctp },
+	static constexpr std::pair<std::string_view, Protocol> protocols[] = {
+		{ "TCP", Protocol::Tcp },
+		{ "UDP", Protocol::Udp },
+		{ "SCTP", Protocol::Sctp },
 	};
-	return readEnum<ipvs::Protocol>(field, protocols, out);
+	return readEnum<Protocol>(field, protocols, out);
 }
 
 Problem readTrafficPolicy(const Field &field, TrafficPolicy &out)
@@ -345,13 +346,6 @@ std::string objectLabel(std::string_view kind, const ObjectName &name)
 }
 
 /* Where each object of a kind is in the ManifestFile, by name. */
-struct ObjectNameHash {
-	size_t operator()(const ObjectName &name) const
-	{
-		std::hash<std::string> hash;
-		return hash(name.nameSpace) * 31 + hash(name.name);
-	}
-};
 using Seen = std::unordered_map<ObjectName, size_t, ObjectNameHash>;
 
 class Parser
@@ -693,7 +687,7 @@ Problem Parser::parseServicePorts(const Field &ports, std::vector<ServicePort> &
 				return field["name"].path() + ": " + quote(port.name) + " is also the name of " +
 				       ports.item(j).path();
 			if (out[j].protocol == port.protocol && out[j].port == port.port)
-				return field.path() + ": " + ipvs::protocolName(port.protocol) + " port " +
+				return field.path() + ": " + protocolName(port.protocol) + " port " +
 				       std::to_string(port.port) + " is also " + ports.item(j).path();
 		}
 		out.push_back(port);
@@ -747,9 +741,7 @@ Problem Parser::parseService(const Field &root, Service &service)
 		if (auto problem = readString(ranges.item(i), text))
 			return problem;
 		/* kube-proxy trims blanks around each range. */
-		size_t begin = text.find_first_not_of(" \t");
-		size_t end = text.find_last_not_of(" \t");
-		std::string trimmed = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+		std::string trimmed(trim(text, " \t"));
 		auto prefix = IpPrefix::parse(trimmed);
 		if (!prefix || trimmed.find('/') == std::string::npos)
 			return ranges.item(i).path() + ": " + quote(text) + " is not a CIDR";

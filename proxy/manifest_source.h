@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "netlink/error.h"
+#include "base/error.h"
 #include "proxy/manifest_parser.h"
 #include "proxy/objects.h"
 

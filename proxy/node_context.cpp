@@ -42,7 +42,7 @@ std::optional<std::pair<IpAddress, uint16_t>> parseProcAddress(const std::string
 
 } /* namespace */
 
-void ListeningSockets::parse(const std::string &text, ipvs::Protocol protocol, bool listenOnly)
+void ListeningSockets::parse(const std::string &text, Protocol protocol, bool listenOnly)
 {
 	std::istringstream lines(text);
 	std::string line;
@@ -64,13 +64,13 @@ ListeningSockets ListeningSockets::read(const std::string &procRoot)
 	ListeningSockets sockets;
 	struct Table {
 		const char *file;
-		ipvs::Protocol protocol;
+		Protocol protocol;
 		bool listenOnly;
 	};
-	for (const Table &table : { Table{ "tcp", ipvs::Protocol::Tcp, true },
-				    Table{ "tcp6", ipvs::Protocol::Tcp, true },
-				    Table{ "udp", ipvs::Protocol::Udp, false },
-				    Table{ "udp6", ipvs::Protocol::Udp, false } }) {
+	for (const Table &table : { Table{ "tcp", Protocol::Tcp, true },
+				    Table{ "tcp6", Protocol::Tcp, true },
+				    Table{ "udp", Protocol::Udp, false },
+				    Table{ "udp6", Protocol::Udp, false } }) {
 		std::ifstream file(procRoot + "/net/" + table.file);
 		if (!file)
 			continue;
@@ -81,7 +81,7 @@ ListeningSockets ListeningSockets::read(const std::string &procRoot)
 	return sockets;
 }
 
-bool ListeningSockets::listens(const IpAddress &address, ipvs::Protocol protocol,
+bool ListeningSockets::listens(const IpAddress &address, Protocol protocol,
 			       uint16_t port) const
 {
 	if (sockets_.count({ address, protocol, port }))
@@ -109,7 +109,7 @@ namespace {
 
 NodeContext nodeContext(const Config &config, const ServiceCache &cache,
 			const std::set<IpAddress> &localAddresses,
-			std::function<bool(const IpAddress &, ipvs::Protocol, uint16_t)> hostListens)
+			std::function<bool(const IpAddress &, Protocol, uint16_t)> hostListens)
 {
 	NodeContext node;
 	node.nodeName = cache.nodeName();
@@ -149,7 +149,7 @@ NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 {
 	auto sockets = std::make_shared<ListeningSockets>(listening);
 	return nodeContext(config, cache, localAddresses,
-			   [sockets](const IpAddress &address, ipvs::Protocol protocol, uint16_t port) {
+			   [sockets](const IpAddress &address, Protocol protocol, uint16_t port) {
 				   return sockets->listens(address, protocol, port);
 			   });
 }
@@ -159,34 +159,11 @@ NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 {
 	auto sockets = std::make_shared<std::optional<ListeningSockets>>();
 	return nodeContext(config, cache, localAddresses,
-			   [sockets](const IpAddress &address, ipvs::Protocol protocol, uint16_t port) {
+			   [sockets](const IpAddress &address, Protocol protocol, uint16_t port) {
 				   if (!*sockets)
 					   *sockets = ListeningSockets::read();
 				   return (*sockets)->listens(address, protocol, port);
 			   });
-}
-
-ReconcilerConfig makeReconcilerConfig(const Config &config,
-				      const std::set<IpAddress> &localAddresses,
-				      std::string stateFile)
-{
-	ReconcilerConfig rc;
-	rc.desired.scheduler = config.ipvsScheduler;
-	rc.desired.families = { AF_INET };
-	for (const IpAddress &address : localAddresses)
-		if (address.isV6()) {
-			rc.desired.families.push_back(AF_INET6);
-			break;
-		}
-	rc.rules.masqueradeAll = config.masqueradeAll;
-	rc.rules.masqueradeBit = config.masqueradeBit;
-	rc.rules.clusterCIDRs = config.clusterCIDRs;
-	rc.excludeCIDRs = config.ipvsExcludeCIDRs;
-	rc.stateFile = std::move(stateFile);
-	rc.logChanges = config.verbosity >= 4;
-	/* --dry-run prints the changes in the order a sync makes them. */
-	rc.rulesInParallel = !config.dryRun;
-	return rc;
 }
 
 } /* namespace kipvs::proxy */

@@ -13,7 +13,6 @@
 
 #include "proxy/config.h"
 #include "proxy/desired_state.h"
-#include "proxy/reconciler.h"
 #include "proxy/service_cache.h"
 
 namespace kipvs::proxy {
@@ -26,13 +25,13 @@ public:
 	static ListeningSockets read(const std::string &procRoot = "/proc");
 
 	/* Does a socket listen on address:port, or on the family's wildcard? */
-	bool listens(const IpAddress &address, ipvs::Protocol protocol, uint16_t port) const;
+	bool listens(const IpAddress &address, Protocol protocol, uint16_t port) const;
 
 	/* Parse one /proc/net/{tcp,udp}[6] table; `listenOnly` keeps state 0A. */
-	void parse(const std::string &text, ipvs::Protocol protocol, bool listenOnly);
+	void parse(const std::string &text, Protocol protocol, bool listenOnly);
 
 private:
-	std::set<std::tuple<IpAddress, ipvs::Protocol, uint16_t>> sockets_;
+	std::set<std::tuple<IpAddress, Protocol, uint16_t>> sockets_;
 };
 
 /* The node's own addresses: every interface but kube-ipvs0, no loopback or link-local. */
@@ -48,14 +47,5 @@ NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
  */
 NodeContext makeNodeContext(const Config &config, const ServiceCache &cache,
 			    const std::set<IpAddress> &localAddresses);
-
-/*
- * How the reconciler is configured from the flags and the node's addresses
- * (IPv6 services are programmed when the node has IPv6); stateFile is
- * where ownership is kept ("" keeps it in memory only).
- */
-ReconcilerConfig makeReconcilerConfig(const Config &config,
-				      const std::set<IpAddress> &localAddresses,
-				      std::string stateFile);
 
 } /* namespace kipvs::proxy */

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "ipvs/virtual_server.h"
-#include "netlink/address.h"
+#include "base/protocol.h"
+#include "base/address.h"
 
 namespace kipvs::proxy {
 
@@ -53,7 +53,7 @@ enum class TrafficPolicy { Cluster, Local };
 
 struct ServicePort {
 	std::string name;
-	ipvs::Protocol protocol = ipvs::Protocol::Tcp;
+	Protocol protocol = Protocol::Tcp;
 	uint16_t port = 0;
 	uint16_t nodePort = 0; /* 0: none */
 
@@ -81,7 +81,7 @@ struct Service {
 
 struct EndpointPort {
 	std::string name;
-	ipvs::Protocol protocol = ipvs::Protocol::Tcp;
+	Protocol protocol = Protocol::Tcp;
 	uint16_t port = 0;
 
 	bool operator==(const EndpointPort &) const = default;

@@ -9,34 +9,58 @@
 
 namespace kipvs::proxy {
 
-std::vector<SetSpec> ownedSets(int family)
+std::vector<ipset::SetSpec> ownedSets(int family)
 {
+	using ipset::SetType;
+	/* kube-proxy's name, type and (in its source) purpose of each set. */
 	struct Row {
-		const char *name, *type, *comment;
+		const char *name;
+		SetType type;
 	};
 	static const Row rows[] = {
-		{ sets::LoopBack, "hash:ip,port,ip",
-		  "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose" },
-		{ sets::ClusterIP, "hash:ip,port", "Kubernetes service cluster ip + port for masquerade purpose" },
-		{ sets::ExternalIP, "hash:ip,port", "Kubernetes service external ip + port for masquerade and filter purpose" },
-		{ sets::ExternalIPLocal, "hash:ip,port", "Kubernetes service external ip + port with externalTrafficPolicy=local" },
-		{ sets::LoadBalancer, "hash:ip,port", "Kubernetes service lb portal" },
-		{ sets::LoadBalancerLocal, "hash:ip,port", "Kubernetes service load balancer ip + port with externalTrafficPolicy=local" },
-		{ sets::LoadBalancerFirewall, "hash:ip,port", "Kubernetes service load balancer ip + port for load balancer with sourceRange" },
-		{ sets::LoadBalancerSourceCidr, "hash:ip,port,net", "Kubernetes service load balancer ip + port + source cidr for packet filter purpose" },
-		{ sets::LoadBalancerSourceIP, "hash:ip,port,ip", "Kubernetes service load balancer source ip for packet filter purpose" },
-		{ sets::NodePortTcp, "bitmap:port", "Kubernetes nodeport TCP port for masquerade purpose" },
-		{ sets::NodePortLocalTcp, "bitmap:port", "Kubernetes nodeport TCP port with externalTrafficPolicy=local" },
-		{ sets::NodePortUdp, "bitmap:port", "Kubernetes nodeport UDP port for masquerade purpose" },
-		{ sets::NodePortLocalUdp, "bitmap:port", "Kubernetes nodeport UDP port with externalTrafficPolicy=local" },
-		{ sets::NodePortSctp, "hash:ip,port", "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'" },
-		{ sets::NodePortLocalSctp, "hash:ip,port", "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'" },
-		{ sets::HealthCheckNodePort, "bitmap:port", "Kubernetes health check node port" },
-		{ sets::IpvsIPs, "hash:ip", "Kubernetes service IPs bound to kube-ipvs0" },
+		/* Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose */
+		{ sets::LoopBack, SetType::HashIpPortIp },
+		/* Kubernetes service cluster ip + port for masquerade purpose */
+		{ sets::ClusterIP, SetType::HashIpPort },
+		/* Kubernetes service external ip + port for masquerade and filter purpose */
+		{ sets::ExternalIP, SetType::HashIpPort },
+		/* Kubernetes service external ip + port with externalTrafficPolicy=local */
+		{ sets::ExternalIPLocal, SetType::HashIpPort },
+		/* Kubernetes service lb portal */
+		{ sets::LoadBalancer, SetType::HashIpPort },
+		/* Kubernetes service load balancer ip + port with externalTrafficPolicy=local */
+		{ sets::LoadBalancerLocal, SetType::HashIpPort },
+		/* Kubernetes service load balancer ip + port for load balancer with sourceRange */
+		{ sets::LoadBalancerFirewall, SetType::HashIpPort },
+		/* Kubernetes service load balancer ip + port + source cidr for packet filter purpose */
+		{ sets::LoadBalancerSourceCidr, SetType::HashIpPortNet },
+		/* Kubernetes service load balancer source ip for packet filter purpose */
+		{ sets::LoadBalancerSourceIP, SetType::HashIpPortIp },
+		/* Kubernetes nodeport TCP port for masquerade purpose */
+		{ sets::NodePortTcp, SetType::BitmapPort },
+		/* Kubernetes nodeport TCP port with externalTrafficPolicy=local */
+		{ sets::NodePortLocalTcp, SetType::BitmapPort },
+		/* Kubernetes nodeport UDP port for masquerade purpose */
+		{ sets::NodePortUdp, SetType::BitmapPort },
+		/* Kubernetes nodeport UDP port with externalTrafficPolicy=local */
+		{ sets::NodePortLocalUdp, SetType::BitmapPort },
+		/* Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port' */
+		{ sets::NodePortSctp, SetType::HashIpPort },
+		/* Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port' */
+		{ sets::NodePortLocalSctp, SetType::HashIpPort },
+		/* Kubernetes health check node port */
+		{ sets::HealthCheckNodePort, SetType::BitmapPort },
+		/* Kubernetes service IPs bound to kube-ipvs0 */
+		{ sets::IpvsIPs, SetType::HashIp },
 	};
-	std::vector<SetSpec> specs;
-	for (const Row &row : rows)
-		specs.push_back({ ipset::setName(row.name, family), row.type, family, row.comment });
+	std::vector<ipset::SetSpec> specs;
+	for (const Row &row : rows) {
+		ipset::SetSpec spec;
+		spec.name = ipset::setName(row.name, family);
+		spec.type = row.type;
+		spec.family = family;
+		specs.push_back(std::move(spec));
+	}
 	return specs;
 }
 

@@ -6,11 +6,11 @@
 
 #include <vector>
 
-#include "proxy/kernel_tables.h"
+#include "ipset/set_spec.h"
 
 namespace kipvs::proxy {
 
 /* Every set kube-proxy's IPVS mode uses, named for the family. */
-std::vector<SetSpec> ownedSets(int family);
+std::vector<ipset::SetSpec> ownedSets(int family);
 
 } /* namespace kipvs::proxy */

@@ -353,7 +353,7 @@ Result<void> Reconciler::readKernel()
 	lap("read addresses");
 	std::vector<std::string> names;
 	for (int family : config_.desired.families)
-		for (const SetSpec &spec : ownedSets(family))
+		for (const ipset::SetSpec &spec : ownedSets(family))
 			names.push_back(spec.name);
 	auto sets = tables_.sets.readSets(names);
 	if (!sets)
@@ -406,9 +406,9 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 
 	if (auto linked = tables_.addresses.ensureLink(); !linked)
 		fail(linked.error(), "kube-ipvs0");
-	std::vector<SetSpec> specs;
+	std::vector<ipset::SetSpec> specs;
 	for (int family : config_.desired.families)
-		for (SetSpec &spec : ownedSets(family))
+		for (ipset::SetSpec &spec : ownedSets(family))
 			specs.push_back(std::move(spec));
 	if (auto created = tables_.sets.ensureSets(specs); !created)
 		fail(created.error(), "ipsets");
@@ -537,7 +537,7 @@ bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
 {
 	const WantedServer *want = wanted(key);
 	auto kernel = kernelServers_.find(key);
-	if (!want || kernel == kernelServers_.end() || key.protocol != ipvs::Protocol::Tcp)
+	if (!want || kernel == kernelServers_.end() || key.protocol != Protocol::Tcp)
 		return false;
 	for (const auto &[destinationKey, present] : kernel->second.destinations) {
 		if (present.weight == 0)
@@ -671,7 +671,7 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 				changes.push_back({ Op::UpdateDestination, server, match->second });
 			continue;
 		}
-		if (key.protocol != ipvs::Protocol::Tcp) {
+		if (key.protocol != Protocol::Tcp) {
 			changes.push_back({ Op::DeleteDestination, server, present });
 			continue;
 		}

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/log.h"
 #include "proxy/desired_state.h"
 #include "proxy/iptables_rules.h"
 #include "proxy/kernel_tables.h"
@@ -55,9 +56,6 @@ struct SyncCounts {
 
 	SyncCounts &operator+=(const SyncCounts &other);
 };
-
-enum class LogLevel { Error, Warning, Info, Debug };
-using LogSink = std::function<void(LogLevel, const std::string &)>;
 
 class Reconciler
 {

@@ -16,14 +16,14 @@ namespace kipvs::proxy {
 
 namespace {
 
-std::optional<ipvs::Protocol> parseProtocol(const std::string &word)
+std::optional<Protocol> parseProtocol(const std::string &word)
 {
 	if (word == "tcp")
-		return ipvs::Protocol::Tcp;
+		return Protocol::Tcp;
 	if (word == "udp")
-		return ipvs::Protocol::Udp;
+		return Protocol::Udp;
 	if (word == "sctp")
-		return ipvs::Protocol::Sctp;
+		return Protocol::Sctp;
 	return std::nullopt;
 }
 
@@ -105,7 +105,7 @@ Result<void> saveState(const std::string &path, const PersistentState &state)
 		if (key.isFwmark())
 			continue;
 		text += "vs " + std::string(key.family == AF_INET ? "4" : "6") + " " +
-			ipvs::protocolKeyword(key.protocol) + " " + key.address.toString() + " " +
+			protocolKeyword(key.protocol) + " " + key.address.toString() + " " +
 			std::to_string(key.port) + "\n";
 	}
 	for (const auto &[family, hash] : state.rulesetHash)

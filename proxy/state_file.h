@@ -11,7 +11,7 @@
 #include <string>
 
 #include "ipvs/virtual_server.h"
-#include "netlink/error.h"
+#include "base/error.h"
 
 namespace kipvs::proxy {
 

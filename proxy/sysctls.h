@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "netlink/error.h"
+#include "base/error.h"
 
 namespace kipvs::proxy {
 

@@ -28,6 +28,7 @@
 
 #include "proxy/manifest_source.h"
 #include "proxy/node_context.h"
+#include "proxy/reconciler_config.h"
 #include "proxy/reconciler.h"
 #include "proxy/service_cache.h"
 #include "test/proxy/fake_kernel.h"

@@ -22,6 +22,7 @@
 #include "proxy/config.h"
 #include "proxy/manifest_parser.h"
 #include "proxy/node_context.h"
+#include "proxy/reconciler_config.h"
 #include "proxy/reconciler.h"
 
 using namespace kipvs;
@@ -124,15 +125,15 @@ std::pair<IpAddress, uint16_t> hostPort(const std::string &text)
 	return { address(host), static_cast<uint16_t>(std::stoi(text.substr(colon + 1))) };
 }
 
-ipvs::Protocol protocol(const std::string &name)
+Protocol protocol(const std::string &name)
 {
 	if (name == "TCP")
-		return ipvs::Protocol::Tcp;
+		return Protocol::Tcp;
 	if (name == "UDP")
-		return ipvs::Protocol::Udp;
+		return Protocol::Udp;
 	INFO("protocol " << name);
 	REQUIRE(name == "SCTP");
-	return ipvs::Protocol::Sctp;
+	return Protocol::Sctp;
 }
 
 const std::vector<std::pair<uint32_t, const char *>> kFlagNames = {
@@ -364,8 +365,8 @@ void CaseRun::configure(const std::vector<Directive> &directives)
 		}
 	}
 	const char *header = "  sl  local_address rem_address   st\n";
-	listening_.parse(header + listeningText[0], ipvs::Protocol::Tcp, true);
-	listening_.parse(header + listeningText[1], ipvs::Protocol::Udp, false);
+	listening_.parse(header + listeningText[0], Protocol::Tcp, true);
+	listening_.parse(header + listeningText[1], Protocol::Udp, false);
 
 	std::vector<const char *> argv;
 	for (const std::string &a : args)

@@ -12,7 +12,6 @@
 
 using namespace kipvs;
 using namespace kipvs::proxy;
-using ipvs::Protocol;
 
 namespace {
 

@@ -159,9 +159,9 @@ public:
 	}
 
 	/* SetTable */
-	Result<void> ensureSets(const std::vector<SetSpec> &specs) override
+	Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) override
 	{
-		for (const SetSpec &spec : specs)
+		for (const ipset::SetSpec &spec : specs)
 			sets[spec.name];
 		return {};
 	}

@@ -81,9 +81,9 @@ status:
 	CHECK(service.type == ServiceType::LoadBalancer);
 	CHECK(service.clusterIPs == std::vector<IpAddress>{ ip("10.96.0.10"), ip("fd00::10") });
 	CHECK(service.ports == std::vector<ServicePort>{
-				       { "http", ipvs::Protocol::Tcp, 80, 30080 },
-				       { "dns", ipvs::Protocol::Udp, 53, 0 },
-				       { "sig", ipvs::Protocol::Sctp, 3868, 0 },
+				       { "http", Protocol::Tcp, 80, 30080 },
+				       { "dns", Protocol::Udp, 53, 0 },
+				       { "sig", Protocol::Sctp, 3868, 0 },
 			       });
 	CHECK(service.externalIPs == std::vector<IpAddress>{ ip("192.0.2.1"), ip("2001:db8::1") });
 	CHECK(service.loadBalancerIPs == std::vector<IpAddress>{ ip("192.0.2.10"), ip("192.0.2.11") });
@@ -122,7 +122,7 @@ spec: { type: ExternalName, externalName: example.com }
 	CHECK(dns.name == ObjectName{ "default", "dns" });
 	CHECK(dns.type == ServiceType::ClusterIP);
 	CHECK(dns.clusterIPs == std::vector<IpAddress>{ ip("10.96.0.10") });
-	CHECK(dns.ports == std::vector<ServicePort>{ { "", ipvs::Protocol::Tcp, 53, 0 } });
+	CHECK(dns.ports == std::vector<ServicePort>{ { "", Protocol::Tcp, 53, 0 } });
 	CHECK_FALSE(dns.sessionAffinityClientIP);
 	CHECK(dns.sessionAffinityTimeout == 10800);
 	CHECK(dns.externalTrafficPolicy == TrafficPolicy::Cluster);
@@ -175,8 +175,8 @@ endpoints:
 	CHECK(slice.service == ObjectName{ "shop", "web" });
 	CHECK(slice.family == AF_INET);
 	CHECK(slice.lastChangeTriggerTime == "2024-05-01T10:00:00Z");
-	CHECK(slice.ports == std::vector<EndpointPort>{ { "http", ipvs::Protocol::Tcp, 8080 },
-							{ "dns", ipvs::Protocol::Udp, 53 } });
+	CHECK(slice.ports == std::vector<EndpointPort>{ { "http", Protocol::Tcp, 8080 },
+							{ "dns", Protocol::Udp, 53 } });
 	REQUIRE(slice.endpoints.size() == 3);
 
 	const Endpoint &first = slice.endpoints[0];
@@ -216,7 +216,7 @@ endpoints: [ { addresses: [ "fd00::5" ] } ]
 	CHECK(file.endpointSlices[0].family == AF_INET6);
 	CHECK(file.endpointSlices[0].service == ObjectName{ "default", "web" });
 	CHECK(file.endpointSlices[0].endpoints[0].address == ip("fd00::5"));
-	CHECK(file.endpointSlices[0].ports == std::vector<EndpointPort>{ { "", ipvs::Protocol::Tcp, 80 } });
+	CHECK(file.endpointSlices[0].ports == std::vector<EndpointPort>{ { "", Protocol::Tcp, 80 } });
 }
 
 TEST_CASE("a Node", "[manifest]")
@@ -349,7 +349,7 @@ TEST_CASE("JSON, as kubectl get -o json prints it", "[manifest]")
 	CHECK(messages(file.errors).empty());
 	REQUIRE(file.services.size() == 1);
 	CHECK(file.services[0].type == ServiceType::NodePort);
-	CHECK(file.services[0].ports == std::vector<ServicePort>{ { "http", ipvs::Protocol::Tcp, 80, 30080 } });
+	CHECK(file.services[0].ports == std::vector<ServicePort>{ { "http", Protocol::Tcp, 80, 30080 } });
 	REQUIRE(file.endpointSlices.size() == 1);
 	CHECK(file.endpointSlices[0].endpoints[0].address == ip("10.244.0.5"));
 	CHECK(file.endpointSlices[0].endpoints[0].nodeName.empty());

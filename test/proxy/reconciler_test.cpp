@@ -16,7 +16,6 @@
 using namespace kipvs;
 using namespace kipvs::proxy;
 using kipvs::test::FakeKernel;
-using ipvs::Protocol;
 
 namespace {
 

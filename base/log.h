@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The daemon's log: one line per event on stderr, with time and level.
+ * Logging: the levels, the sink a component that reports takes (so it never
+ * writes to stderr itself), and the daemon's log, one line per event on
+ * stderr with time and level.
  */
 #pragma once
 
+#include <functional>
 #include <string>
 
-#include "proxy/reconciler.h"
+namespace kipvs {
 
-namespace kipvs::proxy {
+enum class LogLevel { Error, Warning, Info, Debug };
+using LogSink = std::function<void(LogLevel, const std::string &)>;
 
 class Log
 {
@@ -31,4 +35,4 @@ private:
 	unsigned int verbosity_;
 };
 
-} /* namespace kipvs::proxy */
+} /* namespace kipvs */

@@ -2,13 +2,13 @@
 /*
  * Log lines: "2026-11-22T03:04:05.678Z E message".
  */
-#include "proxy/log.h"
+#include "base/log.h"
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
-namespace kipvs::proxy {
+namespace kipvs {
 
 void Log::operator()(LogLevel level, const std::string &text) const
 {
@@ -26,4 +26,4 @@ void Log::operator()(LogLevel level, const std::string &text) const
 		     letters[static_cast<int>(level)], text.c_str());
 }
 
-} /* namespace kipvs::proxy */
+} /* namespace kipvs */

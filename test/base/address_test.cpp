@@ -4,7 +4,7 @@
  */
 #include <catch2/catch.hpp>
 
-#include "netlink/address.h"
+#include "base/address.h"
 
 using kipvs::IpAddress;
 using kipvs::IpPrefix;

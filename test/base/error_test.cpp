@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "netlink/error.h"
+#include "base/error.h"
 
 using kipvs::Error;
 using kipvs::Result;

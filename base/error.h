@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The one error type of every layer below proxy/: an errno, what was being
+ * The one error type of kipvs, in every layer: an errno, what was being
  * done, to which object, and the kernel's own explanation when it gave one.
  */
 #pragma once

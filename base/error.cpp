@@ -2,7 +2,7 @@
 /*
  * kipvs::Error: formatting of errors for people.
  */
-#include "netlink/error.h"
+#include "base/error.h"
 
 #include <cstring>
 

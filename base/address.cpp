@@ -2,7 +2,7 @@
 /*
  * IpAddress and IpPrefix: parsing, printing, prefix matching.
  */
-#include "netlink/address.h"
+#include "base/address.h"
 
 #include <charconv>
 #include <cstring>
