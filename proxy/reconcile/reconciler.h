@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The reconciler: desired state per service, aggregated over services,
+ * diffed against what kipvs knows the kernel holds, applied in batches.
+ *
+ * It reads the kernel once at start (adopting what is there, flushing
+ * nothing) and keeps its view up to date from the results of its own
+ * changes, so an incremental sync touches only the changed services'
+ * objects. A full sync re-reads everything and repairs drift.
+ */
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "proxy/desired/desired_state.h"
+#include "proxy/desired/iptables_rules.h"
+#include "proxy/reconcile/kernel_tables.h"
+#include "proxy/cache/service_cache.h"
+#include "proxy/reconcile/state_file.h"
+
+namespace kipvs::proxy {
+
+struct ReconcilerConfig {
+	DesiredConfig desired;
+	RuleConfig rules;
+	/* Virtual servers inside these are never deleted (--ipvs-exclude-cidrs). */
+	std::vector<IpPrefix> excludeCIDRs;
+	/* Where ownership is remembered; empty: not persisted (tests). */
+	std::string stateFile;
+	/*
+	 * Log every kernel change at LogLevel::Debug. Off, the lines are not
+	 * even formatted: a cold sync makes one change per real server.
+	 */
+	bool logChanges = false;
+	/*
+	 * Run iptables-save/-restore on a thread of their own while the other
+	 * changes go in. Off: in order, after the sets (tests with one fake
+	 * kernel for every table).
+	 */
+	bool rulesInParallel = false;
+};
+
+/* What a sync changed, counted in kernel objects. */
+struct SyncCounts {
+	size_t added = 0;
+	size_t updated = 0;
+	size_t deleted = 0;
+	size_t failed = 0;
+
+	SyncCounts &operator+=(const SyncCounts &other);
+};
+
+class Reconciler
+{
+public:
+	Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
+		   LogSink log);
+
+	/*
+	 * Recompute every service, re-read the kernel, and change only the
+	 * difference. The first call adopts whatever the kernel holds.
+	 */
+	SyncCounts syncAll(const NodeContext &node);
+	/*
+	 * Read the kernel for the next syncAll() ahead of it, e.g. on another
+	 * thread while the source loads (see reconciler.cpp).
+	 */
+	void readKernelAhead();
+	/* Recompute the named services only, and apply their difference. */
+	SyncCounts syncServices(const NodeContext &node, const std::set<ObjectName> &services);
+	/* Delete draining TCP real servers whose connections have ended. */
+	SyncCounts syncDraining();
+
+	/* Real servers at weight 0 waiting for their connections to end. */
+	size_t drainingCount() const;
+	/* Addresses refused by the node-IP guard or by conflicts, so far. */
+	size_t refusalCount() const { return loggedRefusals_.size(); }
+
+private:
+	struct Affected {
+		std::set<ipvs::ServiceKey> servers;
+		std::set<IpAddress> addresses;
+		std::set<SetEntry> entries;
+	};
+	using DestinationKey = std::pair<IpAddress, uint16_t>;
+	/*
+	 * A real server less its address and port (the key) and its
+	 * statistics, wanted or as the kernel holds it: an ipvs::RealServer is
+	 * 224 bytes, 160 of them counters kipvs never looks at, and there is
+	 * one per endpoint on each side.
+	 */
+	struct Destination {
+		int32_t weight = 1;
+		uint32_t upperThreshold = 0;
+		uint32_t lowerThreshold = 0;
+		uint32_t activeConnections = 0;
+		uint32_t inactiveConnections = 0;
+		uint16_t tunnelPort = 0;
+		uint16_t tunnelFlags = 0;
+		uint8_t family = AF_INET;
+		uint8_t method = 0; /* ipvs::ForwardMethod */
+		ipvs::TunnelType tunnelType = ipvs::TunnelType::Ipip;
+
+		static Destination of(const ipvs::RealServer &destination);
+		ipvs::RealServer realServer(const DestinationKey &key) const;
+		bool operator==(const Destination &) const = default;
+	};
+	/* A virtual server less its key and statistics, likewise. */
+	struct Server {
+		std::string scheduler;
+		uint32_t flags = 0;
+		uint32_t timeout = 0;
+		uint32_t netmask = 0;
+		std::string persistenceEngine;
+
+		static Server of(const ipvs::VirtualServer &server);
+		ipvs::VirtualServer virtualServer(const ipvs::ServiceKey &key) const;
+		bool operator==(const Server &) const = default;
+	};
+	/* What a service wants of one virtual server. */
+	struct WantedServer {
+		Server server;
+		std::vector<std::pair<DestinationKey, Destination>> destinations;
+
+		bool operator==(const WantedServer &) const = default;
+	};
+	/* One service's desired state, as much of it as the diff needs. */
+	struct ServiceEntry {
+		std::map<ipvs::ServiceKey, WantedServer> servers;
+		std::vector<IpAddress> addresses;
+		std::vector<SetEntry> setEntries;
+
+		bool operator==(const ServiceEntry &) const = default;
+	};
+	/*
+	 * A virtual server's real servers as the kernel holds them, sorted by
+	 * key: a vector, not a tree (a tree node per real server took 112
+	 * bytes). Changes come in key order (wanted destinations are kept
+	 * sorted), so an insert is mostly an append.
+	 */
+	class DestinationList
+	{
+	public:
+		using Item = std::pair<DestinationKey, Destination>;
+
+		std::vector<Item>::const_iterator begin() const { return items_.begin(); }
+		std::vector<Item>::const_iterator end() const { return items_.end(); }
+		bool contains(const DestinationKey &key) const;
+		/* Add or replace one. */
+		void set(const DestinationKey &key, const Destination &destination);
+		void erase(const DestinationKey &key);
+		/* As the kernel lists them, in any order (a key given twice: the last one). */
+		void assign(const std::vector<ipvs::RealServer> &destinations);
+		size_t size() const { return items_.size(); }
+		void reserve(size_t count) { items_.reserve(count); }
+
+	private:
+		/* Where key is or would go. */
+		size_t position(const DestinationKey &key) const;
+
+		std::vector<Item> items_;
+	};
+	struct KernelServer {
+		Server server;
+		DestinationList destinations;
+	};
+
+	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
+	void forget(const ObjectName &name, Affected &affected);
+	void logRefusals(const ObjectName &name, const ServiceState &state);
+
+	/*
+	 * Re-read IPVS, kube-ipvs0 and the sets. IPVS arrives one virtual
+	 * server at a time and is made compact on arrival; the view is
+	 * replaced only when every read succeeded (else it stays as it was).
+	 */
+	Result<void> readKernel();
+	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
+	static bool wants(const WantedServer *want, const DestinationKey &destination);
+	static bool byKey(const std::pair<DestinationKey, Destination> &item, const DestinationKey &key);
+	bool mayDelete(const ipvs::ServiceKey &key) const;
+
+	SyncCounts apply(const Affected &affected, bool full);
+	bool hasLeavingTcpDestination(const ipvs::ServiceKey &key) const;
+	Result<void> refreshDestinations(const ipvs::ServiceKey &key);
+	void diffServer(const ipvs::ServiceKey &key, bool countsFresh,
+			std::vector<ipvs::Change> &changes);
+	SyncCounts applyIpvs(const std::vector<ipvs::Change> &changes);
+	SyncCounts applyAddresses(const std::set<IpAddress> *affected);
+	SyncCounts applySets(const std::set<SetEntry> *affected);
+	SyncCounts applySetChanges(const std::vector<SetChange> &changes);
+	/* The iptables part of a sync: planned and finished here, run on any thread. */
+	struct RulesWork {
+		struct Family {
+			int family = AF_INET;
+			std::string ruleset;
+			std::string hash;
+			/* The ruleset differs from the one last written (else: check the fingerprint). */
+			bool rewrite = false;
+			std::string knownFingerprint;
+			/* What runRules() did. */
+			bool written = false;
+			std::string fingerprint;
+			std::optional<Error> error;
+		};
+		std::vector<Family> families;
+		std::set<std::string> nonEmpty;
+		/* Planned and run (false: nothing to look at this sync). */
+		bool done = false;
+	};
+	RulesWork planRules(bool full) const;
+	static void runRules(RuleTable &table, RulesWork &work);
+	SyncCounts finishRules(RulesWork &&work);
+	void saveState();
+	/* Note the time spent since the last lap under `what` (full syncs log it). */
+	void lap(const char *what);
+
+	const ServiceCache &cache_;
+	KernelTables tables_;
+	ReconcilerConfig config_;
+	LogSink log_;
+
+	/* Desired: per service, then aggregated over services. */
+	std::map<ObjectName, ServiceEntry> services_;
+	std::map<ipvs::ServiceKey, std::set<ObjectName>> claimants_;
+	std::map<IpAddress, unsigned int> wantedAddresses_;
+	std::map<SetEntry, unsigned int> wantedEntries_;
+	std::map<std::string, unsigned int> setSizes_;
+	NodeContext lastNode_;
+	bool haveNode_ = false;
+
+	/* The kernel as kipvs last read or changed it. */
+	bool kernelRead_ = false;
+	/* The state file is read once, by the first full sync. */
+	bool stateLoaded_ = false;
+	std::map<ipvs::ServiceKey, KernelServer> kernelServers_;
+	std::set<IpAddress> kernelAddresses_;
+	std::map<std::string, std::set<std::string>> kernelSets_;
+	std::set<ipvs::ServiceKey> draining_;
+	std::set<ipvs::ServiceKey> retry_;
+
+	PersistentState persistent_;
+	/* persistent_ differs from what the state file holds. */
+	bool stateChanged_ = true;
+	/* Which sets had members when the rules were last written or checked. */
+	std::optional<std::set<std::string>> rulesWritten_;
+	/* readKernelAhead()'s outcome and timings, for the next syncAll(). */
+	std::optional<Result<void>> readAhead_;
+	std::string readAheadLaps_;
+	std::chrono::steady_clock::time_point lapStart_;
+	std::string laps_;
+	std::set<std::string> loggedRefusals_;
+};
+
+} /* namespace kipvs::proxy */
