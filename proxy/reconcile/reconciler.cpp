@@ -72,114 +72,6 @@ const T &itself(const T &value)
 
 } /* namespace */
 
-Reconciler::Destination Reconciler::Destination::of(const ipvs::RealServer &destination)
-{
-	Destination kept;
-	kept.weight = destination.weight;
-	kept.upperThreshold = destination.upperThreshold;
-	kept.lowerThreshold = destination.lowerThreshold;
-	kept.activeConnections = destination.activeConnections;
-	kept.inactiveConnections = destination.inactiveConnections;
-	kept.tunnelPort = destination.tunnelPort;
-	kept.tunnelFlags = destination.tunnelFlags;
-	kept.family = static_cast<uint8_t>(destination.family);
-	kept.method = static_cast<uint8_t>(destination.method);
-	kept.tunnelType = destination.tunnelType;
-	return kept;
-}
-
-ipvs::RealServer Reconciler::Destination::realServer(const DestinationKey &key) const
-{
-	ipvs::RealServer destination;
-	destination.address = key.first;
-	destination.port = key.second;
-	destination.family = family;
-	destination.method = static_cast<ipvs::ForwardMethod>(method);
-	destination.weight = weight;
-	destination.upperThreshold = upperThreshold;
-	destination.lowerThreshold = lowerThreshold;
-	destination.tunnelType = tunnelType;
-	destination.tunnelPort = tunnelPort;
-	destination.tunnelFlags = tunnelFlags;
-	destination.activeConnections = activeConnections;
-	destination.inactiveConnections = inactiveConnections;
-	return destination;
-}
-
-Reconciler::Server Reconciler::Server::of(const ipvs::VirtualServer &server)
-{
-	return { server.scheduler, server.flags, server.timeout, server.netmask,
-		 server.persistenceEngine };
-}
-
-ipvs::VirtualServer Reconciler::Server::virtualServer(const ipvs::ServiceKey &key) const
-{
-	ipvs::VirtualServer server;
-	server.key = key;
-	server.scheduler = scheduler;
-	server.flags = flags;
-	server.timeout = timeout;
-	server.netmask = netmask;
-	server.persistenceEngine = persistenceEngine;
-	return server;
-}
-
-/* Real servers in key order, wanted (WantedServer::destinations) or in the kernel view. */
-bool Reconciler::byKey(const std::pair<DestinationKey, Destination> &item, const DestinationKey &key)
-{
-	return item.first < key;
-}
-
-size_t Reconciler::DestinationList::position(const DestinationKey &key) const
-{
-	/* Adds come in key order: mostly at the end. */
-	if (!items_.empty() && items_.back().first < key)
-		return items_.size();
-	return static_cast<size_t>(std::lower_bound(items_.begin(), items_.end(), key, byKey) -
-				   items_.begin());
-}
-
-bool Reconciler::DestinationList::contains(const DestinationKey &key) const
-{
-	size_t at = position(key);
-	return at < items_.size() && items_[at].first == key;
-}
-
-void Reconciler::DestinationList::set(const DestinationKey &key, const Destination &destination)
-{
-	size_t at = position(key);
-	if (at < items_.size() && items_[at].first == key)
-		items_[at].second = destination;
-	else
-		items_.insert(items_.begin() + static_cast<ptrdiff_t>(at), { key, destination });
-}
-
-void Reconciler::DestinationList::erase(const DestinationKey &key)
-{
-	size_t at = position(key);
-	if (at < items_.size() && items_[at].first == key)
-		items_.erase(items_.begin() + static_cast<ptrdiff_t>(at));
-}
-
-void Reconciler::DestinationList::assign(const std::vector<ipvs::RealServer> &destinations)
-{
-	std::vector<Item> items;
-	items.reserve(destinations.size());
-	for (const ipvs::RealServer &destination : destinations)
-		items.push_back({ { destination.address, destination.port }, Destination::of(destination) });
-	std::stable_sort(items.begin(), items.end(),
-			 [](const Item &a, const Item &b) { return byKey(a, b.first); });
-	/* Keep the last of equal keys. */
-	items_.clear();
-	items_.reserve(items.size());
-	for (Item &item : items) {
-		if (!items_.empty() && items_.back().first == item.first)
-			items_.back() = std::move(item);
-		else
-			items_.push_back(std::move(item));
-	}
-}
-
 Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, ReconcilerConfig config,
 		       LogSink log)
 	: cache_(cache), tables_(tables), config_(std::move(config)), log_(std::move(log))
@@ -234,11 +126,11 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 		kept.destinations.reserve(wanted.destinations.size());
 		for (const ipvs::RealServer &destination : wanted.destinations)
 			kept.destinations.push_back({ { destination.address, destination.port },
-						      Destination::of(destination) });
+						      RealServerState::of(destination) });
 		/* In key order: the diff then adds to the kernel view in order. */
 		std::stable_sort(kept.destinations.begin(), kept.destinations.end(),
 				 [](const auto &a, const auto &b) { return byKey(a, b.first); });
-		kept.server = Server::of(wanted.server);
+		kept.server = VirtualServerState::of(wanted.server);
 		computed.servers.insert_or_assign(wanted.server.key, std::move(kept));
 	}
 	computed.addresses.assign(state.addresses.begin(), state.addresses.end());
@@ -338,10 +230,10 @@ Result<void> Reconciler::readKernel()
 	 * counters are dropped at once); the view replaces kernelServers_
 	 * only when the whole read succeeded.
 	 */
-	std::map<ipvs::ServiceKey, KernelServer> servers;
+	std::map<ipvs::ServiceKey, KernelVirtualServer> servers;
 	auto read = tables_.ipvs.readServers([&](IpvsEntry &&entry) {
-		KernelServer &server = servers[entry.server.key];
-		server.server = Server::of(entry.server);
+		KernelVirtualServer &server = servers[entry.server.key];
+		server.server = VirtualServerState::of(entry.server);
 		server.destinations.assign(entry.destinations);
 	});
 	if (!read)
@@ -519,7 +411,7 @@ Result<void> Reconciler::refreshDestinations(const ipvs::ServiceKey &key)
 }
 
 /* Is this real server among those wanted for a virtual server (none when null)? */
-bool Reconciler::wants(const WantedServer *want, const DestinationKey &destination)
+bool Reconciler::wants(const WantedServer *want, const RealServerKey &destination)
 {
 	if (!want)
 		return false;
@@ -656,7 +548,7 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 	if (!server.sameConfig(kernel->second.server.virtualServer(key)))
 		changes.push_back(ipvs::Change::updateVirtualServer(server));
 
-	std::map<DestinationKey, ipvs::RealServer> wantedDestinations;
+	std::map<RealServerKey, ipvs::RealServer> wantedDestinations;
 	for (const auto &[destinationKey, destination] : want->destinations)
 		wantedDestinations.insert_or_assign(destinationKey, destination.realServer(destinationKey));
 
@@ -710,15 +602,15 @@ SyncCounts Reconciler::applyIpvs(const std::vector<ipvs::Change> &changes)
 		}
 		if (config_.logChanges)
 			log_(LogLevel::Debug, change.describe());
-		DestinationKey destinationKey{ change.destination.address, change.destination.port };
+		RealServerKey destinationKey{ change.destination.address, change.destination.port };
 		switch (change.kind) {
 		case Kind::AddVirtualServer:
-			kernelServers_[key].server = Server::of(change.service);
+			kernelServers_[key].server = VirtualServerState::of(change.service);
 			stateChanged_ |= persistent_.ownedServers.insert(key).second;
 			counts.added++;
 			break;
 		case Kind::UpdateVirtualServer:
-			kernelServers_[key].server = Server::of(change.service);
+			kernelServers_[key].server = VirtualServerState::of(change.service);
 			stateChanged_ |= persistent_.ownedServers.insert(key).second;
 			counts.updated++;
 			break;
@@ -729,7 +621,7 @@ SyncCounts Reconciler::applyIpvs(const std::vector<ipvs::Change> &changes)
 			counts.deleted++;
 			break;
 		case Kind::AddRealServer: {
-			DestinationList &list = kernelServers_[key].destinations;
+			RealServerList &list = kernelServers_[key].destinations;
 			/* A server's adds come together: room for all of them at once. */
 			if (i == 0 || changes[i - 1].kind != Kind::AddRealServer ||
 			    !(changes[i - 1].service.key == key)) {
@@ -740,13 +632,13 @@ SyncCounts Reconciler::applyIpvs(const std::vector<ipvs::Change> &changes)
 					run++;
 				list.reserve(list.size() + run);
 			}
-			list.set(destinationKey, Destination::of(change.destination));
+			list.set(destinationKey, RealServerState::of(change.destination));
 			counts.added++;
 			break;
 		}
 		case Kind::UpdateRealServer:
 			kernelServers_[key].destinations.set(destinationKey,
-							     Destination::of(change.destination));
+							     RealServerState::of(change.destination));
 			counts.updated++;
 			break;
 		case Kind::DeleteRealServer:

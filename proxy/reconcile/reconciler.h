@@ -23,6 +23,7 @@
 #include "proxy/desired/iptables_rules.h"
 #include "proxy/reconcile/kernel_tables.h"
 #include "proxy/cache/service_cache.h"
+#include "proxy/reconcile/kernel_view.h"
 #include "proxy/reconcile/state_file.h"
 
 namespace kipvs::proxy {
@@ -89,45 +90,10 @@ private:
 		std::set<IpAddress> addresses;
 		std::set<SetEntry> entries;
 	};
-	using DestinationKey = std::pair<IpAddress, uint16_t>;
-	/*
-	 * A real server less its address and port (the key) and its
-	 * statistics, wanted or as the kernel holds it: an ipvs::RealServer is
-	 * 224 bytes, 160 of them counters kipvs never looks at, and there is
-	 * one per endpoint on each side.
-	 */
-	struct Destination {
-		int32_t weight = 1;
-		uint32_t upperThreshold = 0;
-		uint32_t lowerThreshold = 0;
-		uint32_t activeConnections = 0;
-		uint32_t inactiveConnections = 0;
-		uint16_t tunnelPort = 0;
-		uint16_t tunnelFlags = 0;
-		uint8_t family = AF_INET;
-		uint8_t method = 0; /* ipvs::ForwardMethod */
-		ipvs::TunnelType tunnelType = ipvs::TunnelType::Ipip;
-
-		static Destination of(const ipvs::RealServer &destination);
-		ipvs::RealServer realServer(const DestinationKey &key) const;
-		bool operator==(const Destination &) const = default;
-	};
-	/* A virtual server less its key and statistics, likewise. */
-	struct Server {
-		std::string scheduler;
-		uint32_t flags = 0;
-		uint32_t timeout = 0;
-		uint32_t netmask = 0;
-		std::string persistenceEngine;
-
-		static Server of(const ipvs::VirtualServer &server);
-		ipvs::VirtualServer virtualServer(const ipvs::ServiceKey &key) const;
-		bool operator==(const Server &) const = default;
-	};
 	/* What a service wants of one virtual server. */
 	struct WantedServer {
-		Server server;
-		std::vector<std::pair<DestinationKey, Destination>> destinations;
+		VirtualServerState server;
+		std::vector<KeyedRealServer> destinations;
 
 		bool operator==(const WantedServer &) const = default;
 	};
@@ -139,39 +105,6 @@ private:
 
 		bool operator==(const ServiceEntry &) const = default;
 	};
-	/*
-	 * A virtual server's real servers as the kernel holds them, sorted by
-	 * key: a vector, not a tree (a tree node per real server took 112
-	 * bytes). Changes come in key order (wanted destinations are kept
-	 * sorted), so an insert is mostly an append.
-	 */
-	class DestinationList
-	{
-	public:
-		using Item = std::pair<DestinationKey, Destination>;
-
-		std::vector<Item>::const_iterator begin() const { return items_.begin(); }
-		std::vector<Item>::const_iterator end() const { return items_.end(); }
-		bool contains(const DestinationKey &key) const;
-		/* Add or replace one. */
-		void set(const DestinationKey &key, const Destination &destination);
-		void erase(const DestinationKey &key);
-		/* As the kernel lists them, in any order (a key given twice: the last one). */
-		void assign(const std::vector<ipvs::RealServer> &destinations);
-		size_t size() const { return items_.size(); }
-		void reserve(size_t count) { items_.reserve(count); }
-
-	private:
-		/* Where key is or would go. */
-		size_t position(const DestinationKey &key) const;
-
-		std::vector<Item> items_;
-	};
-	struct KernelServer {
-		Server server;
-		DestinationList destinations;
-	};
-
 	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
 	void forget(const ObjectName &name, Affected &affected);
 	void logRefusals(const ObjectName &name, const ServiceState &state);
@@ -183,8 +116,7 @@ private:
 	 */
 	Result<void> readKernel();
 	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
-	static bool wants(const WantedServer *want, const DestinationKey &destination);
-	static bool byKey(const std::pair<DestinationKey, Destination> &item, const DestinationKey &key);
+	static bool wants(const WantedServer *want, const RealServerKey &destination);
 	bool mayDelete(const ipvs::ServiceKey &key) const;
 
 	SyncCounts apply(const Affected &affected, bool full);
@@ -240,7 +172,7 @@ private:
 	bool kernelRead_ = false;
 	/* The state file is read once, by the first full sync. */
 	bool stateLoaded_ = false;
-	std::map<ipvs::ServiceKey, KernelServer> kernelServers_;
+	std::map<ipvs::ServiceKey, KernelVirtualServer> kernelServers_;
 	std::set<IpAddress> kernelAddresses_;
 	std::map<std::string, std::set<std::string>> kernelSets_;
 	std::set<ipvs::ServiceKey> draining_;
