@@ -82,104 +82,24 @@ Reconciler::Reconciler(const ServiceCache &cache, KernelTables tables, Reconcile
 
 /* ---- desired state ---------------------------------------------------- */
 
-void Reconciler::forget(const ObjectName &name, Affected &affected)
-{
-	auto it = services_.find(name);
-	if (it == services_.end())
-		return;
-	const ServiceEntry &state = it->second;
-	for (const auto &[key, wanted] : state.servers) {
-		auto claim = claimants_.find(key);
-		claim->second.erase(name);
-		if (claim->second.empty())
-			claimants_.erase(claim);
-		affected.servers.insert(key);
-	}
-	for (const IpAddress &address : state.addresses) {
-		if (--wantedAddresses_[address] == 0)
-			wantedAddresses_.erase(address);
-		affected.addresses.insert(address);
-	}
-	for (const SetEntry &entry : state.setEntries) {
-		if (--wantedEntries_[entry] == 0) {
-			wantedEntries_.erase(entry);
-			if (--setSizes_[entry.set] == 0)
-				setSizes_.erase(entry.set);
-		}
-		affected.entries.insert(entry);
-	}
-	services_.erase(it);
-}
-
 void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affected &affected)
 {
 	const Service *service = cache_.service(name);
 	if (!service) {
-		forget(name, affected);
+		aggregates_.forget(name, affected);
 		return;
 	}
-
 	ServiceState state = computeServiceState(*service, cache_.slicesOf(name), node, config_.desired);
-	ServiceEntry computed;
-	for (WantedVirtualServer &wanted : state.virtualServers) {
-		WantedServer kept;
-		kept.destinations.reserve(wanted.destinations.size());
-		for (const ipvs::RealServer &destination : wanted.destinations)
-			kept.destinations.push_back({ { destination.address, destination.port },
-						      RealServerState::of(destination) });
-		/* In key order: the diff then adds to the kernel view in order. */
-		std::stable_sort(kept.destinations.begin(), kept.destinations.end(),
-				 [](const auto &a, const auto &b) { return byKey(a, b.first); });
-		kept.server = VirtualServerState::of(wanted.server);
-		computed.servers.insert_or_assign(wanted.server.key, std::move(kept));
-	}
-	computed.addresses.assign(state.addresses.begin(), state.addresses.end());
-	computed.setEntries.assign(state.setEntries.begin(), state.setEntries.end());
 	logRefusals(name, state);
-
-	auto previous = services_.find(name);
-	if (previous != services_.end()) {
-		ServiceEntry &before = previous->second;
-		/* The same as before (a full sync recomputes every service): nothing to count again. */
-		if (before == computed)
-			return;
-		/*
-		 * The same virtual servers, addresses and set entries, other real
-		 * servers or settings (an endpoint change): the aggregates stay.
-		 */
-		auto sameKey = [](const auto &a, const auto &b) { return a.first == b.first; };
-		if (before.addresses == computed.addresses && before.setEntries == computed.setEntries &&
-		    std::equal(before.servers.begin(), before.servers.end(), computed.servers.begin(),
-			       computed.servers.end(), sameKey)) {
-			for (const auto &[key, wanted] : computed.servers)
-				affected.servers.insert(key);
-			before.servers = std::move(computed.servers);
-			return;
-		}
-	}
-
-	forget(name, affected);
-	const ServiceEntry &entry = services_[name] = std::move(computed);
-	for (const auto &[key, wanted] : entry.servers) {
-		auto &claim = claimants_[key];
-		claim.insert(name);
-		if (claim.size() > 1 && *claim.begin() != name) {
-			std::string text = name.toString() + ": virtual server " + key.toString() +
-					   " is already served by " + claim.begin()->toString();
-			if (loggedRefusals_.insert(text).second)
-				log_(LogLevel::Warning, "refused " + text);
-		}
-		affected.servers.insert(key);
-	}
-	for (const IpAddress &address : entry.addresses) {
-		wantedAddresses_[address]++;
-		affected.addresses.insert(address);
-	}
-	for (const SetEntry &setEntry : entry.setEntries) {
-		if (wantedEntries_[setEntry]++ == 0)
-			setSizes_[setEntry.set]++;
-		affected.entries.insert(setEntry);
-	}
+	aggregates_.put(name, ServiceEntry::of(state), affected,
+			[this](const ObjectName &claimant, const ObjectName &owner,
+			       const ipvs::ServiceKey &key) {
+				std::string text = claimant.toString() + ": virtual server " +
+						   key.toString() + " is already served by " +
+						   owner.toString();
+				if (loggedRefusals_.insert(text).second)
+					log_(LogLevel::Warning, "refused " + text);
+			});
 }
 
 void Reconciler::logRefusals(const ObjectName &name, const ServiceState &state)
@@ -189,14 +109,6 @@ void Reconciler::logRefusals(const ObjectName &name, const ServiceState &state)
 		if (loggedRefusals_.insert(text).second)
 			log_(LogLevel::Warning, "refused service " + text);
 	}
-}
-
-const Reconciler::WantedServer *Reconciler::wanted(const ipvs::ServiceKey &key) const
-{
-	auto claim = claimants_.find(key);
-	if (claim == claimants_.end())
-		return nullptr;
-	return &services_.at(*claim->second.begin()).servers.at(key);
 }
 
 /*
@@ -317,11 +229,11 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	/* Recompute everything: the node, the cache or the guard may have changed. */
 	Affected affected;
 	std::vector<ObjectName> gone;
-	for (const auto &[name, entry] : services_)
+	for (const auto &[name, entry] : aggregates_.services())
 		if (!cache_.service(name))
 			gone.push_back(name);
 	for (const ObjectName &name : gone)
-		forget(name, affected);
+		aggregates_.forget(name, affected);
 	for (const auto &[name, service] : cache_.services())
 		recompute(name, node, affected);
 	lastNode_ = node;
@@ -330,7 +242,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 
 	/* Then look at every virtual server on either side (apply() walks the addresses and entries). */
 	Affected all;
-	for (const auto &[key, claim] : claimants_)
+	for (const auto &[key, claim] : aggregates_.claimants())
 		all.servers.insert(key);
 	for (const auto &[key, server] : kernelServers_)
 		all.servers.insert(key);
@@ -351,7 +263,7 @@ SyncCounts Reconciler::syncServices(const NodeContext &node, const std::set<Obje
 	if (!haveNode_ || !sameNode(node, lastNode_)) {
 		/* Node addresses feed NodePorts and the guard of every service. */
 		std::set<ObjectName> everything;
-		for (const auto &[name, entry] : services_)
+		for (const auto &[name, entry] : aggregates_.services())
 			everything.insert(name);
 		for (const auto &[name, service] : cache_.services())
 			everything.insert(name);
@@ -427,7 +339,7 @@ bool Reconciler::wants(const WantedServer *want, const RealServerKey &destinatio
  */
 bool Reconciler::hasLeavingTcpDestination(const ipvs::ServiceKey &key) const
 {
-	const WantedServer *want = wanted(key);
+	const WantedServer *want = aggregates_.wanted(key);
 	auto kernel = kernelServers_.find(key);
 	if (!want || kernel == kernelServers_.end() || key.protocol != Protocol::Tcp)
 		return false;
@@ -447,7 +359,7 @@ size_t Reconciler::drainingCount() const
 		auto server = kernelServers_.find(key);
 		if (server == kernelServers_.end())
 			continue;
-		const WantedServer *want = wanted(key);
+		const WantedServer *want = aggregates_.wanted(key);
 		for (const auto &[destinationKey, destination] : server->second.destinations) {
 			if (!wants(want, destinationKey))
 				count++;
@@ -473,10 +385,10 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	 * iptables-restore run on a thread of their own while the IPVS,
 	 * address and set changes go in (config_.rulesInParallel).
 	 */
-	RulesWork rules = planRules(full);
+	RulesJob rules = planRules(full);
 	std::thread rulesWorker;
 	if (!rules.families.empty() && config_.rulesInParallel)
-		rulesWorker = std::thread([this, &rules]() { runRules(tables_.rules, rules); });
+		rulesWorker = std::thread([this, &rules]() { rules.run(tables_.rules); });
 
 	std::vector<ipvs::Change> changes;
 	for (const ipvs::ServiceKey &key : affected.servers) {
@@ -511,7 +423,7 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	if (rulesWorker.joinable())
 		rulesWorker.join();
 	else
-		runRules(tables_.rules, rules);
+		rules.run(tables_.rules);
 	counts += finishRules(std::move(rules));
 	lap("iptables");
 	saveState();
@@ -528,7 +440,7 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 			    std::vector<ipvs::Change> &changes)
 {
-	const WantedServer *want = wanted(key);
+	const WantedServer *want = aggregates_.wanted(key);
 	auto kernel = kernelServers_.find(key);
 
 	if (!want) {
@@ -657,7 +569,7 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> *affected)
 	std::vector<IpAddress> add, remove;
 	if (affected) {
 		for (const IpAddress &address : *affected) {
-			bool want = wantedAddresses_.count(address) > 0;
+			bool want = aggregates_.addresses().count(address) > 0;
 			bool have = kernelAddresses_.count(address) > 0;
 			if (want && !have)
 				add.push_back(address);
@@ -666,7 +578,7 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> *affected)
 		}
 	} else {
 		walkTogether(
-			wantedAddresses_.begin(), wantedAddresses_.end(), kernelAddresses_.begin(),
+			aggregates_.addresses().begin(), aggregates_.addresses().end(), kernelAddresses_.begin(),
 			kernelAddresses_.end(), [](const auto &wanted) { return wanted.first; },
 			itself<IpAddress>, [&](const auto &wanted) { add.push_back(wanted.first); },
 			[&](const IpAddress &bound) { remove.push_back(bound); });
@@ -721,7 +633,7 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
 
 	if (affected) {
 		for (const SetEntry &entry : *affected) {
-			bool want = wantedEntries_.count(entry) > 0;
+			bool want = aggregates_.entries().count(entry) > 0;
 			auto set = kernelSets_.find(entry.set);
 			bool have = set != kernelSets_.end() && set->second.count(entry.entry) > 0;
 			if (want != have)
@@ -731,14 +643,14 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
 		std::set<std::string> names;
 		for (const auto &[set, members] : kernelSets_)
 			names.insert(set);
-		for (const auto &[set, size] : setSizes_)
+		for (const auto &[set, size] : aggregates_.setSizes())
 			names.insert(set);
 		const std::set<std::string> none;
 		for (const std::string &set : names) {
 			auto kernel = kernelSets_.find(set);
 			const std::set<std::string> &have = kernel == kernelSets_.end() ? none : kernel->second;
-			auto first = wantedEntries_.lower_bound(SetEntry{ set, {} });
-			auto last = std::find_if(first, wantedEntries_.end(),
+			auto first = aggregates_.entries().lower_bound(SetEntry{ set, {} });
+			auto last = std::find_if(first, aggregates_.entries().end(),
 						 [&](const auto &wanted) { return wanted.first.set != set; });
 			/* change() copies the entry before a chunk applied may erase it. */
 			walkTogether(
@@ -786,16 +698,16 @@ SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
  * and what to write; rulesWritten_ spares an incremental sync that changes
  * no set's emptiness even the building.
  */
-Reconciler::RulesWork Reconciler::planRules(bool full) const
+RulesJob Reconciler::planRules(bool full) const
 {
-	RulesWork work;
-	for (const auto &[set, size] : setSizes_)
+	RulesJob work;
+	for (const auto &[set, size] : aggregates_.setSizes())
 		work.nonEmpty.insert(set);
 	if (!full && rulesWritten_ && *rulesWritten_ == work.nonEmpty)
 		return work;
 
 	for (int family : config_.desired.families) {
-		RulesWork::Family item;
+		RulesJob::Family item;
 		item.family = family;
 		item.ruleset = buildRuleset(family, config_.rules, work.nonEmpty);
 		item.hash = stableHash(item.ruleset);
@@ -812,42 +724,13 @@ Reconciler::RulesWork Reconciler::planRules(bool full) const
 	return work;
 }
 
-/*
- * The kernel part, touching nothing of the reconciler's: on whichever
- * thread. An unchanged ruleset is rewritten when the kernel's fingerprint
- * no longer matches (someone changed kipvs's chains or jumps).
- */
-void Reconciler::runRules(RuleTable &table, RulesWork &work)
-{
-	for (RulesWork::Family &item : work.families) {
-		if (!item.rewrite) {
-			auto fingerprint = table.fingerprint(item.family);
-			if (!fingerprint) {
-				item.error = fingerprint.error().withContext("reading iptables rules");
-				continue;
-			}
-			item.rewrite = *fingerprint != item.knownFingerprint;
-			if (!item.rewrite)
-				continue;
-		}
-		if (auto restored = table.restore(item.family, item.ruleset); !restored) {
-			item.error = restored.error().withContext("writing iptables rules");
-			continue;
-		}
-		item.written = true;
-		auto fingerprint = table.fingerprint(item.family);
-		item.fingerprint = fingerprint ? *fingerprint : std::string();
-	}
-	work.done = true;
-}
-
 /* Back on the reconciler's thread: the ownership record, the log, the counts. */
-SyncCounts Reconciler::finishRules(RulesWork &&work)
+SyncCounts Reconciler::finishRules(RulesJob &&work)
 {
 	SyncCounts counts;
 	if (!work.done)
 		return counts;
-	for (RulesWork::Family &item : work.families) {
+	for (RulesJob::Family &item : work.families) {
 		if (item.error) {
 			log_(LogLevel::Error, item.error->message());
 			if (item.rewrite) {

@@ -23,7 +23,9 @@
 #include "proxy/desired/iptables_rules.h"
 #include "proxy/reconcile/kernel_tables.h"
 #include "proxy/cache/service_cache.h"
+#include "proxy/reconcile/aggregates.h"
 #include "proxy/reconcile/kernel_view.h"
+#include "proxy/reconcile/rules_job.h"
 #include "proxy/reconcile/state_file.h"
 
 namespace kipvs::proxy {
@@ -85,28 +87,7 @@ public:
 	size_t refusalCount() const { return loggedRefusals_.size(); }
 
 private:
-	struct Affected {
-		std::set<ipvs::ServiceKey> servers;
-		std::set<IpAddress> addresses;
-		std::set<SetEntry> entries;
-	};
-	/* What a service wants of one virtual server. */
-	struct WantedServer {
-		VirtualServerState server;
-		std::vector<KeyedRealServer> destinations;
-
-		bool operator==(const WantedServer &) const = default;
-	};
-	/* One service's desired state, as much of it as the diff needs. */
-	struct ServiceEntry {
-		std::map<ipvs::ServiceKey, WantedServer> servers;
-		std::vector<IpAddress> addresses;
-		std::vector<SetEntry> setEntries;
-
-		bool operator==(const ServiceEntry &) const = default;
-	};
 	void recompute(const ObjectName &name, const NodeContext &node, Affected &affected);
-	void forget(const ObjectName &name, Affected &affected);
 	void logRefusals(const ObjectName &name, const ServiceState &state);
 
 	/*
@@ -115,7 +96,6 @@ private:
 	 * replaced only when every read succeeded (else it stays as it was).
 	 */
 	Result<void> readKernel();
-	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
 	static bool wants(const WantedServer *want, const RealServerKey &destination);
 	bool mayDelete(const ipvs::ServiceKey &key) const;
 
@@ -129,27 +109,8 @@ private:
 	SyncCounts applySets(const std::set<SetEntry> *affected);
 	SyncCounts applySetChanges(const std::vector<SetChange> &changes);
 	/* The iptables part of a sync: planned and finished here, run on any thread. */
-	struct RulesWork {
-		struct Family {
-			int family = AF_INET;
-			std::string ruleset;
-			std::string hash;
-			/* The ruleset differs from the one last written (else: check the fingerprint). */
-			bool rewrite = false;
-			std::string knownFingerprint;
-			/* What runRules() did. */
-			bool written = false;
-			std::string fingerprint;
-			std::optional<Error> error;
-		};
-		std::vector<Family> families;
-		std::set<std::string> nonEmpty;
-		/* Planned and run (false: nothing to look at this sync). */
-		bool done = false;
-	};
-	RulesWork planRules(bool full) const;
-	static void runRules(RuleTable &table, RulesWork &work);
-	SyncCounts finishRules(RulesWork &&work);
+	RulesJob planRules(bool full) const;
+	SyncCounts finishRules(RulesJob &&job);
 	void saveState();
 	/* Note the time spent since the last lap under `what` (full syncs log it). */
 	void lap(const char *what);
@@ -160,11 +121,7 @@ private:
 	LogSink log_;
 
 	/* Desired: per service, then aggregated over services. */
-	std::map<ObjectName, ServiceEntry> services_;
-	std::map<ipvs::ServiceKey, std::set<ObjectName>> claimants_;
-	std::map<IpAddress, unsigned int> wantedAddresses_;
-	std::map<SetEntry, unsigned int> wantedEntries_;
-	std::map<std::string, unsigned int> setSizes_;
+	Aggregates aggregates_;
 	NodeContext lastNode_;
 	bool haveNode_ = false;
 
