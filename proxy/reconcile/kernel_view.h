@@ -64,7 +64,8 @@ struct VirtualServerState {
 
 /*
  * A virtual server's real servers as the kernel holds them, sorted by key:
- * a vector, not a tree (a tree node per real server took 112 bytes).
+ * a vector, not a tree (a tree node per real server would cost more than
+ * the real server).
  * Changes come in key order (wanted real servers are kept sorted), so an
  * insert is mostly an append.
  */

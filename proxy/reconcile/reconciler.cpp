@@ -34,9 +34,9 @@ bool sameNode(const NodeContext &a, const NodeContext &b)
 
 /*
  * At most this many IPVS changes are built before they are applied: a cold
- * sync of 5,000 services x 10 endpoints is 55,000 changes, 30 MB at once;
- * a chunk of 512 is about 0.8 MB with its netlink messages, and still
- * fills several sendmsg calls.
+ * sync makes one change per real server, and holding them all with their
+ * netlink messages costs megabytes; a chunk this size still fills several
+ * sendmsg calls (docs/benchmarks.md).
  */
 constexpr size_t kIpvsChunk = 512;
 /* Likewise for set entries. */

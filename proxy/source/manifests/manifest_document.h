@@ -2,11 +2,11 @@
 /*
  * A compact tree for one YAML or JSON document, read one document at a time.
  *
- * yaml-cpp's YAML::Node graph costs about 60 bytes of memory per byte of
- * input (5,000 Services with their slices: 380 MB), so manifests are read
- * through yaml-cpp's event API into this plain tree instead, and only one
- * document is held at a time. JSON text takes a hand-written fast path, as
- * yaml-cpp's scanner is slow (seconds for a few MB).
+ * yaml-cpp's YAML::Node graph costs tens of bytes of memory per byte of
+ * input, so manifests are read through yaml-cpp's event API into this
+ * plain tree instead, and only one document is held at a time. JSON text
+ * takes a hand-written fast path, as yaml-cpp's scanner is slow
+ * (docs/benchmarks.md has the figures).
  *
  * The tree owns nothing: a value is a view into the text read or into a
  * ManifestArena, which holds the unescaped strings and the arrays of
