@@ -129,26 +129,12 @@ size_t partsOf(SetType type)
 void appendPortPart(std::string &text, Protocol protocol, uint16_t port)
 {
 	text += ',';
-	text += protocolName(protocol);
+	text += protocolKeyword(protocol);
 	text += ':';
 	text += std::to_string(port);
 }
 
 } /* namespace */
-
-std::string_view protocolName(Protocol protocol)
-{
-	switch (protocol) {
-	case Protocol::Tcp:
-		return "tcp";
-	case Protocol::Udp:
-		return "udp";
-	case Protocol::Sctp:
-		return "sctp";
-	default:
-		return "none";
-	}
-}
 
 Entry Entry::ip(const IpAddress &address)
 {

@@ -14,21 +14,14 @@
 #include <netinet/in.h>
 
 #include "ipset/set_spec.h"
-#include "netlink/address.h"
-#include "netlink/error.h"
+#include "base/address.h"
+#include "base/error.h"
+#include "base/protocol.h"
 
 namespace kipvs::ipset {
 
-/* The transport protocols kipvs puts in sets; values are IPPROTO_*. */
-enum class Protocol : uint8_t {
-	None = 0,
-	Tcp = IPPROTO_TCP,
-	Udp = IPPROTO_UDP,
-	Sctp = IPPROTO_SCTP,
-};
-
-/* "tcp", "udp", "sctp" (lower case, as in entries) */
-std::string_view protocolName(Protocol protocol);
+/* The transport protocols kipvs puts in sets (None: an entry without a port). */
+using kipvs::Protocol;
 
 /*
  * An entry of one of the SetType types. Which fields are used depends on

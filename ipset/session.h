@@ -12,7 +12,7 @@
 #include "ipset/diff.h"
 #include "ipset/entry.h"
 #include "ipset/set_spec.h"
-#include "netlink/error.h"
+#include "base/error.h"
 
 struct ipset;
 struct ipset_session;

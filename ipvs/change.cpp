@@ -82,4 +82,28 @@ std::string Change::object() const
 	return service.key.toString();
 }
 
+std::string Change::describe() const
+{
+	const std::string server = service.key.toString();
+	auto withWeight = [&] {
+		return destination.toString() + " (weight " + std::to_string(destination.weight) +
+		       ") of " + server;
+	};
+	switch (kind) {
+	case Kind::AddVirtualServer:
+		return "add virtual server " + server + " (" + service.scheduler + ")";
+	case Kind::UpdateVirtualServer:
+		return "update virtual server " + server + " (" + service.scheduler + ")";
+	case Kind::DeleteVirtualServer:
+		return "delete virtual server " + server;
+	case Kind::AddRealServer:
+		return "add real server " + withWeight();
+	case Kind::UpdateRealServer:
+		return "update real server " + withWeight();
+	case Kind::DeleteRealServer:
+		return "delete real server " + destination.toString() + " of " + server;
+	}
+	return "?";
+}
+
 } /* namespace kipvs::ipvs */

@@ -48,6 +48,11 @@ struct Change {
 	std::string operation() const;
 	/* "TCP 10.0.0.1:80" or "TCP 10.0.0.1:80 -> 10.244.1.5:8080": the object in errors. */
 	std::string object() const;
+	/*
+	 * The whole change for logs and dry runs: "add virtual server TCP
+	 * 10.96.0.1:443 (rr)", "delete real server 10.244.1.5:80 of TCP …".
+	 */
+	std::string describe() const;
 };
 
 } /* namespace kipvs::ipvs */

@@ -12,7 +12,7 @@
 
 #include "ipvs/change.h"
 #include "ipvs/virtual_server.h"
-#include "netlink/error.h"
+#include "base/error.h"
 #include "netlink/netlink_socket.h"
 
 namespace kipvs::ipvs {

@@ -9,7 +9,7 @@
 
 #include "ipvs/virtual_server.h"
 #include "netlink/attribute_table.h"
-#include "netlink/error.h"
+#include "base/error.h"
 #include "netlink/message.h"
 
 struct nlmsghdr;

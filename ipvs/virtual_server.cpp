@@ -6,33 +6,6 @@
 
 namespace kipvs::ipvs {
 
-const char *protocolName(Protocol protocol)
-{
-	switch (protocol) {
-	case Protocol::Tcp:
-		return "TCP";
-	case Protocol::Udp:
-		return "UDP";
-	case Protocol::Sctp:
-		return "SCTP";
-	case Protocol::None:
-		break;
-	}
-	return "?";
-}
-
-const char *protocolKeyword(Protocol protocol)
-{
-	switch (protocol) {
-	case Protocol::Udp:
-		return "udp";
-	case Protocol::Sctp:
-		return "sctp";
-	default:
-		return "tcp";
-	}
-}
-
 namespace {
 
 std::string hostPort(const IpAddress &address, uint16_t port)

@@ -9,21 +9,15 @@
 #include <cstdint>
 #include <string>
 
-#include "netlink/address.h"
+#include "base/address.h"
+#include "base/protocol.h"
 
 namespace kipvs::ipvs {
 
-enum class Protocol : uint16_t {
-	None = 0, /* a firewall-mark service */
-	Tcp = 6,
-	Udp = 17,
-	Sctp = 132,
-};
-
-/* "TCP", "UDP", "SCTP", as ipvsadm prints them; "?" otherwise. */
-const char *protocolName(Protocol protocol);
-/* "tcp", "udp", "sctp": the lower-case word of ipset entries and state files. */
-const char *protocolKeyword(Protocol protocol);
+/* Protocol::None is a firewall-mark service. */
+using kipvs::Protocol;
+using kipvs::protocolName;
+using kipvs::protocolKeyword;
 
 /* IP_VS_SVC_F_*: virtual server flags. */
 namespace ServiceFlag {

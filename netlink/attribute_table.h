@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "netlink/error.h"
+#include "base/error.h"
 
 struct nlattr;
 

@@ -124,8 +124,8 @@ std::vector<Result<void>> DummyLink::changeAddresses(uint16_t type, uint16_t fla
 {
 	/*
 	 * The requests are built and sent this many at a time: a cold start
-	 * binds one address per service, and 5,000 requests built at once
-	 * held 5 MB.
+	 * binds one address per service, and building them all at once held
+	 * megabytes for nothing (docs/benchmarks.md).
 	 */
 	constexpr size_t kChunk = 256;
 	/* The header, ifaddrmsg and two addresses of at most 16 bytes. */

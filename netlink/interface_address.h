@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "netlink/address.h"
-#include "netlink/error.h"
+#include "base/address.h"
+#include "base/error.h"
 #include "netlink/netlink_socket.h"
 
 namespace kipvs::netlink {

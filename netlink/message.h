@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "netlink/attribute_table.h"
-#include "netlink/error.h"
+#include "base/error.h"
 #include "netlink/handles.h"
 
 struct nlmsghdr;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "netlink/error.h"
+#include "base/error.h"
 #include "netlink/handles.h"
 #include "netlink/message.h"
 #include "netlink/reply_collector.h"

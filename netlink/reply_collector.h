@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "netlink/attribute_table.h"
-#include "netlink/error.h"
+#include "base/error.h"
 
 struct nlmsghdr;
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ipvs/virtual_server.h"
-#include "netlink/error.h"
+#include "base/error.h"
 
 namespace kipvs::ipvsadm {
 

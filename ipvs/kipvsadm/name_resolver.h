@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "netlink/address.h"
+#include "base/address.h"
 
 namespace kipvs::ipvsadm {
 

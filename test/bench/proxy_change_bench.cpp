@@ -116,7 +116,7 @@ int main(int argc, char *argv[])
 		std::string fresh = "10.250." + std::to_string(n / 256) + "." + std::to_string(n % 256);
 		auto freshAddress = IpAddress::parse(fresh);
 		text.replace(at, old.size(), fresh);
-		ipvs::ServiceKey key{ AF_INET, ipvs::Protocol::Tcp, *vipAddress, 80, 0 };
+		ipvs::ServiceKey key{ AF_INET, Protocol::Tcp, *vipAddress, 80, 0 };
 
 		auto start = Clock::now();
 		{

@@ -26,11 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "proxy/manifest_source.h"
-#include "proxy/node_context.h"
-#include "proxy/reconciler.h"
-#include "proxy/service_cache.h"
-#include "test/proxy/fake_kernel.h"
+#include "proxy/source/manifests/manifest_source.h"
+#include "proxy/desired/node_context.h"
+#include "proxy/reconcile/reconciler_config.h"
+#include "proxy/reconcile/reconciler.h"
+#include "proxy/cache/service_cache.h"
+#include "test/proxy/reconcile/fake_kernel.h"
 
 using namespace kipvs;
 using namespace kipvs::proxy;

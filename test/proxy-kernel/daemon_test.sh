@@ -5,7 +5,8 @@
 # that service alone; an invalid file is reported and skipped; a removed TCP
 # real server drains (weight 0 while it has connections, deleted once they
 # are gone, back to weight 1 if it returns) while a UDP one goes at once; a
-# removed file removes its service; SIGTERM exits 0 and leaves the rules.
+# removed file removes its service; an idle daemon does not wake up; SIGTERM
+# exits 0 and leaves the rules.
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
@@ -232,6 +233,15 @@ check "a removed file removes its service" until_ok 20 sh -c "! ipvsadm -Ln -u 1
 check "and its address leaves kube-ipvs0" \
 	until_ok 20 sh -c "! ip -o addr show dev kube-ipvs0 | grep -q ' 10.96.1.53/32 '"
 check "still without a full sync" test "$(full_syncs)" = "$fulls"
+
+# --- idle -------------------------------------------------------------------------
+# Nothing drains and the next full sync is minutes away: the event loop sleeps.
+switches() { cat /proc/"$daemon"/task/*/status | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }'; }
+before=$(switches)
+sleep 10
+idle=$(($(switches) - before))
+echo "  voluntary context switches over 10 s idle: $idle"
+check "an idle daemon does not wake up (10 s)" test "$idle" -le 1
 
 # --- SIGTERM ------------------------------------------------------------------------
 kill -TERM "$daemon"

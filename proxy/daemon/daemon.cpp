@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon: setup, the event loop's callbacks, --sync-once, --dry-run, --cleanup.
+ */
+#include "proxy/daemon/daemon.h"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <thread>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "base/event_loop.h"
+#include "proxy/kernel/cleanup.h"
+#include "proxy/kernel/dry_run.h"
+#include "proxy/kernel/kernel_adapters.h"
+#include "base/log.h"
+#include "proxy/source/manifests/manifest_source.h"
+#include "proxy/desired/node_context.h"
+#include "proxy/reconcile/reconciler_config.h"
+#include "proxy/reconcile/reconciler.h"
+#include "proxy/cache/service_cache.h"
+#include "proxy/kernel/sysctls.h"
+
+namespace kipvs::proxy {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char *kStateFile = "/run/kipvs/state";
+/* How often draining real servers are checked (kube-proxy: every minute). */
+constexpr auto kDrainInterval = std::chrono::seconds(2);
+
+std::string nodeName(const Config &config)
+{
+	if (!config.hostnameOverride.empty())
+		return config.hostnameOverride;
+	char name[256] = {};
+	gethostname(name, sizeof(name) - 1);
+	std::string text = name;
+	for (char &c : text)
+		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	return text;
+}
+
+std::string kernelRelease()
+{
+	struct utsname names;
+	return uname(&names) == 0 ? names.release : "";
+}
+
+/*
+ * Tells when this node's addresses may have changed, so they are not
+ * re-read on every incremental sync: the read is a dump of every address,
+ * and kube-ipvs0 holds one per service (20,000 services, 20,000 messages
+ * for one endpoint change). Listens to rtnetlink's address and link
+ * notifications and ignores kube-ipvs0's own.
+ */
+class AddressWatch
+{
+public:
+	AddressWatch()
+	{
+		fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fd_ < 0)
+			return;
+		struct sockaddr_nl local = {};
+		local.nl_family = AF_NETLINK;
+		local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+		if (bind(fd_, reinterpret_cast<struct sockaddr *>(&local), sizeof(local)) != 0) {
+			close(fd_);
+			fd_ = -1;
+		}
+	}
+	~AddressWatch()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	AddressWatch(const AddressWatch &) = delete;
+	AddressWatch &operator=(const AddressWatch &) = delete;
+
+	/*
+	 * Does this notification concern an address or link other than
+	 * kube-ipvs0 (index own, 0 if it is missing)? A truncated one might.
+	 */
+	static bool aboutOthers(const struct nlmsghdr *message, unsigned int own)
+	{
+		unsigned int index;
+		switch (message->nlmsg_type) {
+		case RTM_NEWADDR:
+		case RTM_DELADDR:
+			if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+				return true;
+			index = static_cast<const struct ifaddrmsg *>(NLMSG_DATA(message))->ifa_index;
+			break;
+		case RTM_NEWLINK:
+		case RTM_DELLINK:
+			if (message->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				return true;
+			index = static_cast<unsigned int>(
+				static_cast<const struct ifinfomsg *>(NLMSG_DATA(message))->ifi_index);
+			break;
+		default:
+			return false;
+		}
+		return own == 0 || index != own;
+	}
+
+	/* -1 when notifications are unavailable: then every read is needed. */
+	int fd() const { return fd_; }
+
+	/*
+	 * Drain the notifications; true when one concerns an interface other
+	 * than kube-ipvs0, or some were lost (the queue overflowed, as it
+	 * does while a full sync binds thousands of addresses).
+	 */
+	bool changed()
+	{
+		if (fd_ < 0)
+			return true;
+		bool changed = false;
+		alignas(struct nlmsghdr) char buffer[65536];
+		for (;;) {
+			ssize_t count = recv(fd_, buffer, sizeof(buffer), 0);
+			if (count < 0 && errno == EINTR)
+				continue;
+			if (count < 0 && errno == EAGAIN)
+				return changed;
+			if (count < 0)
+				return true; /* ENOBUFS: some were lost */
+			/* Looked up when there is news only: an incremental sync asks every time. */
+			unsigned int own = if_nametoindex("kube-ipvs0");
+			int length = static_cast<int>(count);
+			for (auto *message = reinterpret_cast<struct nlmsghdr *>(buffer);
+			     NLMSG_OK(message, length); message = NLMSG_NEXT(message, length))
+				changed = changed || aboutOthers(message, own);
+		}
+	}
+
+private:
+	int fd_ = -1;
+};
+
+std::string summary(const SyncCounts &counts)
+{
+	return "added=" + std::to_string(counts.added) + " updated=" +
+	       std::to_string(counts.updated) + " deleted=" + std::to_string(counts.deleted);
+}
+
+class Daemon
+{
+public:
+	Daemon(const Config &config, const Log &log, KernelTables tables,
+	       const std::set<IpAddress> &addresses)
+		: config_(config), log_(log), cache_(nodeName(config)),
+		  source_(config.manifests, cache_,
+			  [this](const std::string &message) { log_.warning(message); }),
+		  reconciler_(cache_, tables,
+			      makeReconcilerConfig(config, addresses, config.dryRun ? "" : kStateFile),
+			      log.sink())
+	{
+	}
+
+	int run();
+
+private:
+	/* This node's context; its addresses re-read when reread or when they may have changed. */
+	std::optional<NodeContext> node(bool reread);
+	SyncCounts syncAll();
+
+	/* The loop's callbacks. */
+	void sourceReadable();
+	void addressesChanged();
+	void fullSync();
+	void syncPending();
+	void drain();
+	/* Arm the incremental sync and the drain check when there is work for them. */
+	void schedule();
+
+	const Config &config_;
+	const Log &log_;
+	ServiceCache cache_;
+	ManifestSource source_;
+	Reconciler reconciler_;
+	AddressWatch addressWatch_;
+	std::optional<std::set<IpAddress>> addresses_;
+
+	EventLoop loop_;
+	std::set<ObjectName> pending_;
+	bool nodesPending_ = false;
+	Clock::time_point lastSync_;
+	std::optional<EventLoop::TimerId> syncTimer_;
+	std::optional<EventLoop::TimerId> drainTimer_;
+};
+
+std::optional<NodeContext> Daemon::node(bool reread)
+{
+	bool changed = addressWatch_.changed();
+	if (changed || reread || !addresses_) {
+		auto addresses = nodeAddresses();
+		if (!addresses) {
+			log_.error("reading this node's addresses: " + addresses.error().message());
+			addresses_.reset();
+			return std::nullopt;
+		}
+		addresses_ = std::move(*addresses);
+	}
+	return makeNodeContext(config_, cache_, *addresses_);
+}
+
+SyncCounts Daemon::syncAll()
+{
+	auto context = node(true);
+	if (!context) {
+		SyncCounts failed;
+		failed.failed = 1;
+		return failed;
+	}
+	cache_.takeChanged();
+	cache_.takeNodesChanged();
+	return reconciler_.syncAll(*context);
+}
+
+void Daemon::sourceReadable()
+{
+	if (auto processed = source_.processEvents(); !processed)
+		log_.error("manifests " + config_.manifests + ": " + processed.error().message());
+	for (const ObjectName &name : cache_.takeChanged())
+		pending_.insert(name);
+	nodesPending_ = cache_.takeNodesChanged() || nodesPending_;
+	schedule();
+}
+
+/* An address of this node came or went: NodePorts and the guard follow. */
+void Daemon::addressesChanged()
+{
+	if (!addressWatch_.changed())
+		return;
+	addresses_.reset();
+	nodesPending_ = true;
+	schedule();
+}
+
+void Daemon::fullSync()
+{
+	auto start = Clock::now();
+	SyncCounts counts = syncAll();
+	pending_.clear();
+	nodesPending_ = false;
+	if (syncTimer_) {
+		loop_.cancel(*syncTimer_);
+		syncTimer_.reset();
+	}
+	lastSync_ = Clock::now();
+	log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
+		  " in " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+						  lastSync_ - start).count()) + " ms");
+	/* From the end of this one: a sync longer than the period does not run back to back. */
+	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(); });
+	schedule();
+}
+
+void Daemon::syncPending()
+{
+	syncTimer_.reset();
+	if (auto context = node(false)) {
+		SyncCounts counts = reconciler_.syncServices(*context, pending_);
+		if (counts.added + counts.updated + counts.deleted + counts.failed)
+			log_.info("sync of " + std::to_string(pending_.size()) + " service(s): " +
+				  summary(counts) + " failed=" + std::to_string(counts.failed));
+		pending_.clear();
+		nodesPending_ = false;
+	}
+	lastSync_ = Clock::now();
+	schedule();
+}
+
+void Daemon::drain()
+{
+	drainTimer_.reset();
+	reconciler_.syncDraining();
+	schedule();
+}
+
+void Daemon::schedule()
+{
+	/* Changes wait for --ipvs-min-sync-period after the last sync, no longer. */
+	if ((!pending_.empty() || nodesPending_) && !syncTimer_)
+		syncTimer_ = loop_.at(std::max(Clock::now(), lastSync_ + config_.ipvsMinSyncPeriod),
+				      [this]() { syncPending(); });
+	/* Draining real servers are checked while there are any. */
+	if (reconciler_.drainingCount() > 0 && !drainTimer_)
+		drainTimer_ = loop_.after(kDrainInterval, [this]() { drain(); });
+}
+
+int Daemon::run()
+{
+	if (!loop_.valid()) {
+		log_.error(loop_.error().message());
+		return 1;
+	}
+	auto start = Clock::now();
+	/* The first full sync's kernel read (dumps: kernel time) while the manifests load (CPU). */
+	std::thread kernelReader([this]() { reconciler_.readKernelAhead(); });
+	auto started = source_.start();
+	auto loaded = Clock::now();
+	kernelReader.join();
+	if (!started) {
+		log_.error("manifests " + config_.manifests + ": " + started.error().message());
+		return 1;
+	}
+	log_.info("manifests " + config_.manifests + ": " + std::to_string(cache_.services().size()) +
+		  " services read in " +
+		  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+					 loaded - start).count()) + " ms");
+
+	if (config_.syncOnce) {
+		start = Clock::now();
+		SyncCounts counts = syncAll();
+		auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+		log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
+			  " in " + std::to_string(elapsed.count()) + " ms");
+		std::printf("sync summary: %s\n", summary(counts).c_str());
+		/*
+		 * Everything is in the kernel and the state file: exit without
+		 * freeing the cache and both views object by object, which
+		 * takes longer than the rest of a repeat sync's bookkeeping.
+		 */
+		std::fflush(nullptr);
+		std::_Exit(counts.failed ? 1 : 0);
+	}
+
+	/*
+	 * SIGTERM and SIGINT arrive through the loop, so a kernel batch in
+	 * flight (the first full sync included) always completes before the
+	 * daemon exits.
+	 */
+	auto handled = loop_.handleSignals({ SIGTERM, SIGINT }, [this](int signal) {
+		log_.info(std::string("received ") + strsignal(signal) + ": exiting, rules stay in place");
+		loop_.exit(0);
+	});
+	if (!handled) {
+		log_.error(handled.error().message());
+		return 1;
+	}
+	fullSync();
+	for (auto [fd, callback] : { std::pair<int, void (Daemon::*)()>{ source_.fd(), &Daemon::sourceReadable },
+				     { addressWatch_.fd(), &Daemon::addressesChanged } }) {
+		if (fd < 0)
+			continue;
+		if (auto watched = loop_.watch(fd, [this, callback]() { (this->*callback)(); }); !watched) {
+			log_.error(watched.error().message());
+			return 1;
+		}
+	}
+	int status = loop_.run();
+	if (status != 0)
+		log_.error(loop_.error().message());
+	return status;
+}
+
+} /* namespace */
+
+int runDaemon(const Config &config)
+{
+	Log log(config.verbosity);
+
+	if (config.cleanup) {
+		std::vector<Error> errors = cleanup(kStateFile);
+		for (const Error &error : errors)
+			log.error("cleanup: " + error.message());
+		return errors.empty() ? 0 : 1;
+	}
+	if (config.manifests.empty()) {
+		log.error("no source given: --manifests DIR is required (the Kubernetes API "
+			  "source is not available yet)");
+		return 2;
+	}
+
+	auto backend = KernelBackend::open();
+	if (!backend) {
+		const Error &error = backend.error();
+		if (error.code() == EOPNOTSUPP)
+			log.error("IPVS is not available in this kernel (is the ip_vs module loaded?): " +
+				  error.message());
+		else
+			log.error("cannot reach the kernel: " + error.message());
+		return 1;
+	}
+	auto addresses = nodeAddresses();
+	if (!addresses) {
+		log.error("reading this node's addresses: " + addresses.error().message());
+		return 1;
+	}
+
+	std::optional<DryRunTables> dryRun;
+	if (config.dryRun) {
+		dryRun.emplace(backend->tables(), stdout);
+	} else {
+		for (const Result<void> &set : applySysctls(requiredSysctls(kernelRelease(),
+									       config.ipvsStrictARP)))
+			if (!set)
+				log.warning(set.error().message());
+		auto seconds = [](std::chrono::nanoseconds d) {
+			return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+		};
+		ipvs::Timeouts timeouts{ seconds(config.ipvsTcpTimeout), seconds(config.ipvsTcpFinTimeout),
+					 seconds(config.ipvsUdpTimeout) };
+		if (timeouts.tcp || timeouts.tcpFin || timeouts.udp) {
+			if (auto client = ipvs::Client::open()) {
+				if (auto set = client->setTimeouts(timeouts); !set)
+					log.warning(set.error().message());
+			}
+		}
+	}
+
+	KernelTables tables = dryRun ? dryRun->tables() : backend->tables();
+	Daemon daemon(config, log, tables, *addresses);
+	return daemon.run();
+}
+
+} /* namespace kipvs::proxy */

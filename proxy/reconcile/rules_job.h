@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The iptables part of a sync: the reconciler plans it (which families,
+ * which ruleset), run() does the kernel part on any thread (iptables-save
+ * and -restore are processes: it runs beside the IPVS, address and set
+ * changes), and the reconciler finishes it (ownership record, log, counts).
+ */
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <sys/socket.h>
+
+#include "base/error.h"
+#include "proxy/reconcile/kernel_tables.h"
+
+namespace kipvs::proxy {
+
+struct RulesJob {
+	struct Family {
+		int family = AF_INET;
+		std::string ruleset;
+		std::string hash;
+		/* The ruleset differs from the one last written (else: check the fingerprint). */
+		bool rewrite = false;
+		std::string knownFingerprint;
+		/* What run() did. */
+		bool written = false;
+		std::string fingerprint;
+		std::optional<Error> error;
+	};
+	std::vector<Family> families;
+	/* The sets that have members: the ruleset was built for these. */
+	std::set<std::string> nonEmpty;
+	/* Planned and run (false: nothing to look at this sync). */
+	bool done = false;
+
+	/* Check or write each family's rules; touches nothing but the table and this job. */
+	void run(RuleTable &table);
+};
+
+} /* namespace kipvs::proxy */

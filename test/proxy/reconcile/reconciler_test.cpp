@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The reconciler against a recording in-memory kernel: cold and repeat
+ * syncs, incremental changes, graceful termination, ownership, restarts,
+ * tampering and partial failures.
+ */
+#include <algorithm>
+#include <filesystem>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "fake_kernel.h"
+#include "proxy/reconcile/reconciler.h"
+
+using namespace kipvs;
+using namespace kipvs::proxy;
+using kipvs::test::FakeKernel;
+
+namespace {
+
+IpAddress ip(const char *text)
+{
+	return *IpAddress::parse(text);
+}
+
+Service service(const char *name, const char *clusterIP, uint16_t port,
+		Protocol protocol = Protocol::Tcp)
+{
+	Service s;
+	s.name = { "default", name };
+	s.clusterIPs = { ip(clusterIP) };
+	s.ports = { { "p", protocol, port, 0 } };
+	return s;
+}
+
+EndpointSlice slice(const char *serviceName, std::vector<const char *> addresses,
+		    Protocol protocol = Protocol::Tcp)
+{
+	EndpointSlice s;
+	s.name = { "default", std::string(serviceName) + "-1" };
+	s.service = { "default", serviceName };
+	s.ports = { { "p", protocol, 8080 } };
+	for (const char *address : addresses) {
+		Endpoint e;
+		e.address = ip(address);
+		e.nodeName = "node-b";
+		s.endpoints.push_back(e);
+	}
+	return s;
+}
+
+NodeContext node()
+{
+	NodeContext n;
+	n.nodeName = "node-a";
+	n.nodePortAddresses = { ip("192.168.0.10") };
+	n.localAddresses = { ip("192.168.0.10") };
+	n.otherNodeAddresses = { ip("192.168.0.11") };
+	return n;
+}
+
+ReconcilerConfig config(const std::string &stateFile = {})
+{
+	ReconcilerConfig c;
+	c.desired.families = { AF_INET };
+	c.stateFile = stateFile;
+	return c;
+}
+
+struct Fixture {
+	ServiceCache cache{ "node-a" };
+	FakeKernel kernel;
+	std::vector<std::string> errors;
+
+	Reconciler make(const ReconcilerConfig &c = config())
+	{
+		return Reconciler(cache, kernel.tables(), c, [this](LogLevel level, const std::string &text) {
+			if (level == LogLevel::Error || level == LogLevel::Warning)
+				errors.push_back(text);
+		});
+	}
+};
+
+bool logged(const FakeKernel &kernel, const std::string &text)
+{
+	return std::find(kernel.log.begin(), kernel.log.end(), text) != kernel.log.end();
+}
+
+std::string tempStateFile()
+{
+	auto path = std::filesystem::temp_directory_path() /
+		    ("kipvs-state-" + std::to_string(getpid()) + "-" +
+		     std::to_string(rand()));
+	return path.string();
+}
+
+} /* namespace */
+
+TEST_CASE("a cold sync programs everything, a repeat changes nothing", "[reconciler]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.2.6" }));
+	Reconciler reconciler = f.make();
+
+	SyncCounts first = reconciler.syncAll(node());
+	/* 1 virtual server + 2 real servers + 1 address + 2 set entries, and the rules. */
+	CHECK(first.added == 6);
+	CHECK(first.updated == 1);
+	CHECK(first.deleted == 0);
+	CHECK(first.failed == 0);
+	CHECK(f.kernel.linkExists);
+	CHECK(f.kernel.addresses == std::set<IpAddress>{ ip("10.96.0.10") });
+	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"] == std::set<std::string>{ "10.96.0.10,tcp:80" });
+	CHECK(f.kernel.rules[AF_INET].find("KUBE-CLUSTER-IP") != std::string::npos);
+	REQUIRE(f.kernel.servers.size() == 1);
+	CHECK(f.kernel.servers.begin()->second.destinations.size() == 2);
+
+	f.kernel.clearLog();
+	SyncCounts second = reconciler.syncAll(node());
+	CHECK(second.added + second.updated + second.deleted == 0);
+	CHECK(f.kernel.log.empty());
+}
+
+TEST_CASE("an incremental sync touches only the changed service", "[reconciler]")
+{
+	Fixture f;
+	for (int i = 0; i < 50; i++) {
+		std::string name = "svc" + std::to_string(i);
+		std::string address = "10.96.1." + std::to_string(i);
+		f.cache.serviceUpdated(service(name.c_str(), address.c_str(), 80));
+		f.cache.endpointSliceUpdated(slice(name.c_str(), { "10.244.1.5" }));
+	}
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+	f.kernel.clearLog();
+
+	f.cache.endpointSliceUpdated(slice("svc7", { "10.244.1.5", "10.244.1.6" }));
+	SyncCounts counts = reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(counts.added == 1);
+	CHECK(counts.updated + counts.deleted == 0);
+	CHECK(f.kernel.log == std::vector<std::string>{
+				      "add real server 10.244.1.6:8080 (weight 1) of TCP 10.96.1.7:80" });
+}
+
+TEST_CASE("removed TCP endpoints drain; UDP endpoints go at once", "[reconciler][graceful]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.2.6" }));
+	f.cache.serviceUpdated(service("dns", "10.96.0.53", 53, Protocol::Udp));
+	f.cache.endpointSliceUpdated(slice("dns", { "10.244.1.5", "10.244.2.6" }, Protocol::Udp));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->activeConnections = 2;
+	/* The fake keeps counters; the reconciler sees them on its next read. */
+	reconciler.syncAll(node());
+	f.kernel.clearLog();
+
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	f.cache.endpointSliceUpdated(slice("dns", { "10.244.1.5" }, Protocol::Udp));
+	SyncCounts counts = reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(counts.updated == 1);
+	CHECK(counts.deleted == 1);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->weight == 0);
+	CHECK(f.kernel.destination("UDP 10.96.0.53:53", "10.244.2.6:8080") == nullptr);
+	CHECK(reconciler.drainingCount() == 1);
+
+	/* Still connected: stays. */
+	CHECK(reconciler.syncDraining().deleted == 0);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080") != nullptr);
+
+	/* Connections ended: deleted. */
+	f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->activeConnections = 0;
+	CHECK(reconciler.syncDraining().deleted == 1);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080") == nullptr);
+	CHECK(reconciler.drainingCount() == 0);
+}
+
+TEST_CASE("a leaving TCP endpoint is judged by the kernel's counts of now", "[reconciler][graceful]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.2.6", "10.244.3.7" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	/* Connections arrive after kipvs last read the kernel. */
+	f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->activeConnections = 1;
+	f.kernel.destinationReads = 0;
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	SyncCounts counts = reconciler.syncServices(node(), f.cache.takeChanged());
+	/* As kube-proxy: one without connections goes now, one with drains. */
+	CHECK(counts.deleted == 1);
+	CHECK(counts.updated == 1);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.3.7:8080") == nullptr);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->weight == 0);
+	CHECK(reconciler.drainingCount() == 1);
+	CHECK(f.kernel.destinationReads == 1);
+
+	/* A change that removes no real server reads nothing. */
+	f.kernel.destinationReads = 0;
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.4.8" }));
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.destinationReads == 0);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.4.8:8080") != nullptr);
+}
+
+TEST_CASE("a draining endpoint that comes back returns to weight 1", "[reconciler][graceful]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.2.6" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->inactiveConnections = 1;
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->weight == 0);
+
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5", "10.244.2.6" }));
+	SyncCounts counts = reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(counts.updated == 1);
+	CHECK(f.kernel.destination("TCP 10.96.0.10:80", "10.244.2.6:8080")->weight == 1);
+}
+
+TEST_CASE("a deleted service loses its virtual server, address and entries", "[reconciler]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	f.cache.serviceDeleted({ "default", "web" });
+	SyncCounts counts = reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.servers.empty());
+	CHECK(f.kernel.addresses.empty());
+	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"].empty());
+	CHECK(f.kernel.sets["KUBE-IPVS-IPS"].empty());
+	/* The virtual server, the address, two set entries; the rules drop the set matches. */
+	CHECK(counts.deleted == 4);
+	CHECK(counts.updated == 1);
+}
+
+TEST_CASE("foreign virtual servers survive; kipvs's own stale ones do not", "[reconciler][ownership]")
+{
+	Fixture f;
+	std::string stateFile = tempStateFile();
+	ipvs::VirtualServer foreign;
+	foreign.key = { AF_INET, Protocol::Tcp, ip("192.168.0.100"), 443, 0 };
+	f.kernel.servers[foreign.key].server = foreign;
+
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.serviceUpdated(service("old", "10.96.0.20", 80));
+	{
+		Reconciler first = f.make(config(stateFile));
+		first.syncAll(node());
+	}
+	CHECK(f.kernel.servers.size() == 3);
+
+	/* kipvs is down while "old" is deleted; its address is unbound by hand too. */
+	f.cache.serviceDeleted({ "default", "old" });
+	f.kernel.addresses.erase(ip("10.96.0.20"));
+
+	Reconciler second = f.make(config(stateFile));
+	SyncCounts counts = second.syncAll(node());
+	CHECK(counts.failed == 0);
+	std::vector<std::string> left;
+	for (const auto &[key, server] : f.kernel.servers)
+		left.push_back(key.toString());
+	CHECK(left == std::vector<std::string>{ "TCP 10.96.0.10:80", "TCP 192.168.0.100:443" });
+	std::filesystem::remove(stateFile);
+}
+
+TEST_CASE("virtual servers inside excludeCIDRs are never deleted", "[reconciler][ownership]")
+{
+	Fixture f;
+	ReconcilerConfig c = config();
+	c.excludeCIDRs = { *IpPrefix::parse("10.96.9.0/24") };
+	ipvs::VirtualServer kept;
+	kept.key = { AF_INET, Protocol::Tcp, ip("10.96.9.1"), 80, 0 };
+	f.kernel.servers[kept.key].server = kept;
+	f.kernel.addresses.insert(ip("10.96.9.1"));
+	Reconciler reconciler = f.make(c);
+	reconciler.syncAll(node());
+	CHECK(f.kernel.servers.count(kept.key));
+}
+
+TEST_CASE("a restart over an unchanged kernel changes nothing", "[reconciler][ownership]")
+{
+	/* kipvs-proxy reads the kernel ahead while the manifests load. */
+	bool ahead = GENERATE(false, true);
+	Fixture f;
+	std::string stateFile = tempStateFile();
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	{
+		Reconciler first = f.make(config(stateFile));
+		if (ahead)
+			first.readKernelAhead();
+		first.syncAll(node());
+	}
+	f.kernel.clearLog();
+	Reconciler second = f.make(config(stateFile));
+	if (ahead)
+		second.readKernelAhead();
+	/* The ownership record and the rules' fingerprint come from the state file. */
+	SyncCounts counts = second.syncAll(node());
+	CHECK(counts.added + counts.updated + counts.deleted == 0);
+	CHECK(f.kernel.log.empty());
+	std::filesystem::remove(stateFile);
+}
+
+TEST_CASE("a full sync repairs tampering", "[reconciler]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+
+	f.kernel.servers.clear();                    /* ipvsadm -C */
+	f.kernel.sets["KUBE-CLUSTER-IP"].clear();    /* ipset flush */
+	f.kernel.addresses.clear();                  /* ip addr del */
+	f.kernel.ruleTampering[AF_INET]++;           /* iptables -D */
+	SyncCounts counts = reconciler.syncAll(node());
+	CHECK(counts.added == 4);
+	CHECK(counts.updated == 1);
+	CHECK(f.kernel.servers.size() == 1);
+	CHECK(f.kernel.addresses.size() == 1);
+	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"].size() == 1);
+	CHECK(logged(f.kernel, "restore rules 4"));
+}
+
+TEST_CASE("a failed read of IPVS is reported and leaves the kept view as it was", "[reconciler]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	f.cache.serviceUpdated(service("api", "10.96.0.11", 443));
+	f.cache.endpointSliceUpdated(slice("api", { "10.244.1.6", "10.244.1.7" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	REQUIRE(f.kernel.servers.size() == 2);
+	f.cache.takeChanged();
+	f.kernel.clearLog();
+
+	/* The first virtual server is handed out, then the read fails. */
+	f.kernel.failReadAfter = 1;
+	SyncCounts counts = reconciler.syncAll(node());
+	CHECK(counts.failed == 1);
+	CHECK(counts.added + counts.updated + counts.deleted == 0);
+	REQUIRE_FALSE(f.errors.empty());
+	CHECK_THAT(f.errors.back(), Catch::Contains("reading the kernel state"));
+	CHECK_THAT(f.errors.back(), Catch::Contains("TCP 10.96.0.11:443"));
+	CHECK(f.kernel.log.empty());
+
+	/* Had the half read replaced the view, one virtual server would be missing from it. */
+	f.kernel.failReadAfter.reset();
+	counts = reconciler.syncServices(node(), { { "default", "web" }, { "default", "api" } });
+	CHECK(counts.added + counts.updated + counts.deleted + counts.failed == 0);
+	CHECK(f.kernel.log.empty());
+
+	counts = reconciler.syncAll(node());
+	CHECK(counts.added + counts.updated + counts.deleted + counts.failed == 0);
+	CHECK(f.kernel.log.empty());
+}
+
+TEST_CASE("a failed change is reported, the rest applied, and retried", "[reconciler]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.serviceUpdated(service("api", "10.96.0.11", 443));
+	f.kernel.failMatching = "TCP 10.96.0.11:443";
+	Reconciler reconciler = f.make();
+	SyncCounts counts = reconciler.syncAll(node());
+	CHECK(counts.failed == 1);
+	CHECK(f.kernel.servers.size() == 1);
+	REQUIRE_FALSE(f.errors.empty());
+	CHECK_THAT(f.errors.back(), Catch::Contains("add virtual server TCP 10.96.0.11:443"));
+
+	f.kernel.failMatching.clear();
+	counts = reconciler.syncServices(node(), {});
+	CHECK(counts.added == 1);
+	CHECK(f.kernel.servers.size() == 2);
+}
+
+TEST_CASE("an externalIP of another node is refused once and counted", "[reconciler][guard]")
+{
+	Fixture f;
+	Service s = service("web", "10.96.0.10", 80);
+	s.externalIPs = { ip("192.168.0.11") };
+	f.cache.serviceUpdated(s);
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	reconciler.syncAll(node());
+	CHECK(reconciler.refusalCount() == 1);
+	CHECK(f.errors.size() == 1);
+	CHECK_FALSE(f.kernel.addresses.count(ip("192.168.0.11")));
+}
+
+TEST_CASE("two services claiming one virtual server: the first keeps it", "[reconciler]")
+{
+	Fixture f;
+	Service a = service("a", "10.96.0.10", 80);
+	a.externalIPs = { ip("203.0.113.5") };
+	Service b = service("b", "10.96.0.11", 80);
+	b.externalIPs = { ip("203.0.113.5") };
+	f.cache.serviceUpdated(a);
+	f.cache.serviceUpdated(b);
+	f.cache.endpointSliceUpdated(slice("a", { "10.244.1.5" }));
+	f.cache.endpointSliceUpdated(slice("b", { "10.244.9.9" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.1.5:8080"));
+	CHECK(reconciler.refusalCount() == 1);
+
+	/* When a goes, b takes over. */
+	f.cache.takeChanged();
+	f.cache.serviceDeleted({ "default", "a" });
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.9.9:8080"));
+	/* a's endpoint had no connections: deleted at once. */
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.1.5:8080") == nullptr);
+	CHECK(f.kernel.addresses.count(ip("203.0.113.5")));
+}
+
+TEST_CASE("a node address change reprograms NodePorts", "[reconciler]")
+{
+	Fixture f;
+	Service s = service("web", "10.96.0.10", 80);
+	s.type = ServiceType::NodePort;
+	s.ports[0].nodePort = 30080;
+	f.cache.serviceUpdated(s);
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	NodeContext moved = node();
+	moved.nodePortAddresses = { ip("192.168.0.20") };
+	moved.localAddresses = { ip("192.168.0.20") };
+	reconciler.syncServices(moved, {});
+	std::vector<std::string> keys;
+	for (const auto &[key, server] : f.kernel.servers)
+		keys.push_back(key.toString());
+	CHECK(keys == std::vector<std::string>{ "TCP 10.96.0.10:80", "TCP 192.168.0.20:30080" });
+}
