@@ -344,9 +344,14 @@ int Daemon::run()
 	/*
 	 * SIGTERM and SIGINT arrive through the loop, so a kernel batch in
 	 * flight (the first full sync included) always completes before the
-	 * daemon exits.
+	 * daemon exits; SIGHUP is logged and ignored.
 	 */
-	auto handled = loop_.handleSignals({ SIGTERM, SIGINT }, [this](int signal) {
+	auto handled = loop_.handleSignals({ SIGTERM, SIGINT, SIGHUP }, [this](int signal) {
+		/* A closed terminal or a supervisor's reload request is no reason to stop serving. */
+		if (signal == SIGHUP) {
+			log_.info("received SIGHUP: ignored, kipvs-proxy reads its configuration at start only");
+			return;
+		}
 		log_.info(std::string("received ") + strsignal(signal) + ": exiting, rules stay in place");
 		loop_.exit(0);
 	});

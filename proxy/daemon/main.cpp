@@ -2,6 +2,7 @@
 /*
  * kipvs-proxy: a drop-in for kube-proxy --proxy-mode=ipvs.
  */
+#include <csignal>
 #include <cstdio>
 
 #include "proxy/config/config.h"
@@ -9,6 +10,11 @@
 
 int main(int argc, char **argv)
 {
+	/*
+	 * A helper program (iptables-restore) that exits before reading all
+	 * its input makes the write fail with EPIPE instead of ending kipvs.
+	 */
+	std::signal(SIGPIPE, SIG_IGN);
 	auto config = kipvs::proxy::parseFlags(argc, argv);
 	if (!config) {
 		/* A flag error's operation is the whole sentence ("unknown flag: --foo"). */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * runCommand(): posix_spawn with three pipes and a poll loop.
+ * runCommand(): posix_spawn with three pipes and a poll loop with a deadline.
  */
 #include "proxy/kernel/command.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,7 +45,8 @@ std::string joined(const std::vector<std::string> &argv)
 
 } /* namespace */
 
-Result<std::string> runCommand(const std::vector<std::string> &argv, const std::string &input)
+Result<std::string> runCommand(const std::vector<std::string> &argv, const std::string &input,
+			       std::chrono::milliseconds timeout)
 {
 	const std::string name = joined(argv);
 	Pipe in, out, err;
@@ -62,9 +64,22 @@ Result<std::string> runCommand(const std::vector<std::string> &argv, const std::
 		args.push_back(const_cast<char *>(arg.c_str()));
 	args.push_back(nullptr);
 
+	/* The child's signals as a shell would start it, not as the daemon keeps them. */
+	posix_spawnattr_t attributes;
+	posix_spawnattr_init(&attributes);
+	sigset_t none, defaults;
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	for (int signal : { SIGPIPE, SIGTERM, SIGINT, SIGHUP })
+		sigaddset(&defaults, signal);
+	posix_spawnattr_setsigmask(&attributes, &none);
+	posix_spawnattr_setsigdefault(&attributes, &defaults);
+	posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
 	pid_t pid;
-	int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+	int spawned = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
 	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attributes);
 	if (spawned != 0)
 		return Error(spawned, "run", name);
 	in.closeEnd(0);
@@ -75,15 +90,26 @@ Result<std::string> runCommand(const std::vector<std::string> &argv, const std::
 	size_t written = 0;
 	if (input.empty())
 		in.closeEnd(1);
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	bool timedOut = false;
 	while (out.fds[0] >= 0 || err.fds[0] >= 0) {
 		struct pollfd fds[3] = {
 			{ out.fds[0], POLLIN, 0 },
 			{ err.fds[0], POLLIN, 0 },
 			{ in.fds[1], POLLOUT, 0 },
 		};
-		if (poll(fds, 3, -1) < 0) {
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+			deadline - std::chrono::steady_clock::now());
+		int ready = left.count() > 0 ? poll(fds, 3, static_cast<int>(left.count()) + 1) : 0;
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
+			break;
+		}
+		if (ready == 0) {
+			/* Hung (a lock never released, a stuck kernel call): killed, reaped below. */
+			kill(pid, SIGKILL);
+			timedOut = true;
 			break;
 		}
 		if (fds[2].revents & (POLLOUT | POLLERR | POLLHUP)) {
@@ -109,6 +135,9 @@ Result<std::string> runCommand(const std::vector<std::string> &argv, const std::
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
+	if (timedOut)
+		return Error(ETIMEDOUT, "run", name,
+			     "killed after " + std::to_string(timeout.count()) + " ms");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		while (!errors.empty() && (errors.back() == '\n' || errors.back() == ' '))
 			errors.pop_back();

@@ -5,8 +5,8 @@
 # that service alone; an invalid file is reported and skipped; a removed TCP
 # real server drains (weight 0 while it has connections, deleted once they
 # are gone, back to weight 1 if it returns) while a UDP one goes at once; a
-# removed file removes its service; an idle daemon does not wake up; SIGTERM
-# exits 0 and leaves the rules.
+# removed file removes its service; SIGHUP is ignored; an idle daemon does
+# not wake up; SIGTERM exits 0 and leaves the rules.
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
@@ -233,6 +233,11 @@ check "a removed file removes its service" until_ok 20 sh -c "! ipvsadm -Ln -u 1
 check "and its address leaves kube-ipvs0" \
 	until_ok 20 sh -c "! ip -o addr show dev kube-ipvs0 | grep -q ' 10.96.1.53/32 '"
 check "still without a full sync" test "$(full_syncs)" = "$fulls"
+
+# --- SIGHUP -------------------------------------------------------------------------
+kill -HUP "$daemon"
+check "SIGHUP is logged and ignored" until_ok 10 grep -q 'received SIGHUP: ignored' "$log"
+check "the daemon still runs after SIGHUP" kill -0 "$daemon"
 
 # --- idle -------------------------------------------------------------------------
 # Nothing drains and the next full sync is minutes away: the event loop sleeps.
