@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include <netinet/in.h>
 
 #include "ipset/set_spec.h"
 #include "base/address.h"

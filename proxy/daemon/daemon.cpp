@@ -4,6 +4,7 @@
  */
 #include "proxy/daemon/daemon.h"
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/event_loop.h"
+#include "base/unique_fd.h"
 #include "proxy/kernel/cleanup.h"
 #include "proxy/kernel/dry_run.h"
 #include "proxy/kernel/kernel_adapters.h"
@@ -70,25 +72,16 @@ class AddressWatch
 {
 public:
 	AddressWatch()
+		: fd_(socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE))
 	{
-		fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-		if (fd_ < 0)
+		if (!fd_.valid())
 			return;
 		struct sockaddr_nl local = {};
 		local.nl_family = AF_NETLINK;
 		local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
-		if (bind(fd_, reinterpret_cast<struct sockaddr *>(&local), sizeof(local)) != 0) {
-			close(fd_);
-			fd_ = -1;
-		}
+		if (bind(fd_.get(), reinterpret_cast<struct sockaddr *>(&local), sizeof(local)) != 0)
+			fd_.reset();
 	}
-	~AddressWatch()
-	{
-		if (fd_ >= 0)
-			close(fd_);
-	}
-	AddressWatch(const AddressWatch &) = delete;
-	AddressWatch &operator=(const AddressWatch &) = delete;
 
 	/*
 	 * Does this notification concern an address or link other than
@@ -118,7 +111,7 @@ public:
 	}
 
 	/* -1 when notifications are unavailable: then every read is needed. */
-	int fd() const { return fd_; }
+	int fd() const { return fd_.get(); }
 
 	/*
 	 * Drain the notifications; true when one concerns an interface other
@@ -127,12 +120,12 @@ public:
 	 */
 	bool changed()
 	{
-		if (fd_ < 0)
+		if (!fd_.valid())
 			return true;
 		bool changed = false;
 		alignas(struct nlmsghdr) char buffer[65536];
 		for (;;) {
-			ssize_t count = recv(fd_, buffer, sizeof(buffer), 0);
+			ssize_t count = recv(fd_.get(), buffer, sizeof(buffer), 0);
 			if (count < 0 && errno == EINTR)
 				continue;
 			if (count < 0 && errno == EAGAIN)
@@ -149,13 +142,20 @@ public:
 	}
 
 private:
-	int fd_ = -1;
+	UniqueFD fd_;
 };
 
 std::string summary(const SyncCounts &counts)
 {
 	return "added=" + std::to_string(counts.added) + " updated=" +
 	       std::to_string(counts.updated) + " deleted=" + std::to_string(counts.deleted);
+}
+
+void logFullSync(const Log &log, const SyncCounts &counts, Clock::duration took)
+{
+	log.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
+		 " in " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
+		 " ms");
 }
 
 class Daemon
@@ -263,9 +263,7 @@ void Daemon::fullSync()
 		syncTimer_.reset();
 	}
 	lastSync_ = Clock::now();
-	log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
-		  " in " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-						  lastSync_ - start).count()) + " ms");
+	logFullSync(log_, counts, lastSync_ - start);
 	/* From the end of this one: a sync longer than the period does not run back to back. */
 	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(); });
 	schedule();
@@ -328,9 +326,7 @@ int Daemon::run()
 	if (config_.syncOnce) {
 		start = Clock::now();
 		SyncCounts counts = syncAll();
-		auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-		log_.info("full sync: " + summary(counts) + " failed=" + std::to_string(counts.failed) +
-			  " in " + std::to_string(elapsed.count()) + " ms");
+		logFullSync(log_, counts, Clock::now() - start);
 		std::printf("sync summary: %s\n", summary(counts).c_str());
 		/*
 		 * Everything is in the kernel and the state file: exit without
@@ -360,14 +356,12 @@ int Daemon::run()
 		return 1;
 	}
 	fullSync();
-	for (auto [fd, callback] : { std::pair<int, void (Daemon::*)()>{ source_.fd(), &Daemon::sourceReadable },
-				     { addressWatch_.fd(), &Daemon::addressesChanged } }) {
-		if (fd < 0)
-			continue;
-		if (auto watched = loop_.watch(fd, [this, callback]() { (this->*callback)(); }); !watched) {
-			log_.error(watched.error().message());
-			return 1;
-		}
+	auto watched = loop_.watch(source_.fd(), [this]() { sourceReadable(); });
+	if (watched && addressWatch_.fd() >= 0)
+		watched = loop_.watch(addressWatch_.fd(), [this]() { addressesChanged(); });
+	if (!watched) {
+		log_.error(watched.error().message());
+		return 1;
 	}
 	int status = loop_.run();
 	if (status != 0)
