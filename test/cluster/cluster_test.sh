@@ -10,14 +10,8 @@ set -u
 
 here=$KIPVS_SOURCE_DIR/test/cluster
 bin=$KIPVS_BUILD_DIR/cluster/bin
-if [ ! -x "$bin/kube-apiserver" ]; then
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $bin/kube-apiserver is missing (test/cluster/build $KIPVS_BUILD_DIR)" >&2
-		exit 1
-	fi
-	echo "SKIP: $bin/kube-apiserver is missing: test/cluster/build $KIPVS_BUILD_DIR" >&2
-	exit 77
-fi
+[ -x "$bin/kube-apiserver" ] ||
+	unavailable "$bin/kube-apiserver is missing: test/cluster/build $KIPVS_BUILD_DIR"
 
 export KIPVS_APISERVER_PORT=16443 KIPVS_ETCD_PORT=12379
 dir=$(mktemp -d)/cluster

@@ -9,17 +9,8 @@
 # server answers; sets cluster, cluster_bin, apiserver (its URL from here),
 # kubeconfig_dir (the kubeconfigs that use that URL) and kubectl.
 cluster_require() {
-	local why=
 	if [ -z "${KIPVS_CLUSTER_DIR:-}" ] || [ ! -s "$KIPVS_CLUSTER_DIR/cluster.env" ]; then
-		why="no test control plane (KIPVS_CLUSTER_DIR=${KIPVS_CLUSTER_DIR:-unset}; start one with test/cluster/up DIR and pass KIPVS_CLUSTER_DIR=DIR, and in the VM test/vm/run --apiserver PORT)"
-	fi
-	if [ -n "$why" ]; then
-		if [ -n "${KIPVS_IN_VM:-}" ] || [ "${CI:-}" = true ]; then
-			echo "FAIL: $why" >&2
-			exit 1
-		fi
-		echo "SKIP: $why" >&2
-		exit 77
+		unavailable "no test control plane (KIPVS_CLUSTER_DIR=${KIPVS_CLUSTER_DIR:-unset}; start one with test/cluster/up DIR and pass KIPVS_CLUSTER_DIR=DIR, and in the VM test/vm/run --apiserver PORT)"
 	fi
 	cluster=$KIPVS_CLUSTER_DIR
 	. "$cluster/cluster.env"

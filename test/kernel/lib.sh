@@ -3,6 +3,18 @@
 # host may lack: outside the test VM it skips (exit 77); inside the VM
 # (KIPVS_IN_VM=1), where every feature must be there, a missing one fails.
 
+# unavailable WHY: something a test needs besides the kernel (the test
+# control plane, its binaries) is missing. In the VM or in CI that is a
+# failure (nothing may skip there); on a developer's machine a skip.
+unavailable() {
+	if [ -n "${KIPVS_IN_VM:-}" ] || [ "${CI:-}" = true ]; then
+		echo "FAIL: $1" >&2
+		exit 1
+	fi
+	echo "SKIP: $1" >&2
+	exit 77
+}
+
 require() {
 	local feature=$1
 	shift
