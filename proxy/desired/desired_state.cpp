@@ -134,27 +134,6 @@ std::vector<ipvs::RealServer> realServers(const std::vector<PortEndpoint> &endpo
 	return servers;
 }
 
-/*
- * Entries are rendered by ipset::Entry, the same code that renders what is
- * read back from the kernel, so wanted and present compare as text.
- */
-std::string ipPort(const IpAddress &address, Protocol protocol, uint16_t port)
-{
-	return ipset::Entry::ipPort(address, protocol, port).toString();
-}
-
-std::string ipPortIp(const IpAddress &address, Protocol protocol, uint16_t port,
-		     const IpAddress &second)
-{
-	return ipset::Entry::ipPortIp(address, protocol, port, second).toString();
-}
-
-std::string ipPortNet(const IpAddress &address, Protocol protocol, uint16_t port,
-		      const IpPrefix &net)
-{
-	return ipset::Entry::ipPortNet(address, protocol, port, net).toString();
-}
-
 class Builder
 {
 public:
@@ -168,14 +147,14 @@ public:
 	ServiceState take() { return std::move(state_); }
 
 private:
-	void addSet(const char *base, std::string entry)
+	void addSet(const char *base, const ipset::Entry &entry)
 	{
-		state_.setEntries.insert({ ipset::setName(base, family_), std::move(entry) });
+		state_.setEntries.insert({ ipset::setName(base, family_), entry });
 	}
 	void bind(const IpAddress &address)
 	{
 		state_.addresses.insert(address);
-		addSet(sets::IpvsIPs, ipset::Entry::ip(address).toString());
+		addSet(sets::IpvsIPs, ipset::Entry::ip(address));
 	}
 	void addServer(const IpAddress &address, const ServicePort &port, uint16_t listenPort,
 		       std::vector<ipvs::RealServer> destinations);
@@ -235,13 +214,14 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 			continue;
 		addServer(clusterIP, port, port.port, internal);
 		bind(clusterIP);
-		addSet(sets::ClusterIP, ipPort(clusterIP, port.protocol, port.port));
+		addSet(sets::ClusterIP, ipset::Entry::ipPort(clusterIP, port.protocol, port.port));
 	}
 
 	/* Hairpin: a pod reaching its own service is masqueraded. */
 	for (const PortEndpoint &e : endpoints)
 		if (e.local)
-			addSet(sets::LoopBack, ipPortIp(e.address, port.protocol, e.port, e.address));
+			addSet(sets::LoopBack,
+			       ipset::Entry::ipPortIp(e.address, port.protocol, e.port, e.address));
 
 	for (const IpAddress &externalIP : service_.externalIPs) {
 		if (externalIP.family() != family_)
@@ -255,7 +235,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 		if (!node_.localAddresses.count(externalIP))
 			bind(externalIP);
 		addSet(externalLocal ? sets::ExternalIPLocal : sets::ExternalIP,
-		       ipPort(externalIP, port.protocol, port.port));
+		       ipset::Entry::ipPort(externalIP, port.protocol, port.port));
 	}
 
 	for (const IpAddress &ingress : service_.loadBalancerIPs) {
@@ -269,7 +249,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 		addServer(ingress, port, port.port, external);
 		if (!node_.localAddresses.count(ingress))
 			bind(ingress);
-		std::string entry = ipPort(ingress, port.protocol, port.port);
+		ipset::Entry entry = ipset::Entry::ipPort(ingress, port.protocol, port.port);
 		addSet(sets::LoadBalancer, entry);
 		if (externalLocal)
 			addSet(sets::LoadBalancerLocal, entry);
@@ -279,7 +259,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 				continue;
 			anyRange = true;
 			addSet(sets::LoadBalancerSourceCidr,
-			       ipPortNet(ingress, port.protocol, port.port, range));
+			       ipset::Entry::ipPortNet(ingress, port.protocol, port.port, range));
 			for (const IpAddress &nodeAddress : node_.localAddresses)
 				allowFromNode = allowFromNode || range.contains(nodeAddress);
 		}
@@ -287,7 +267,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 			addSet(sets::LoadBalancerFirewall, entry);
 		if (allowFromNode)
 			addSet(sets::LoadBalancerSourceIP,
-			       ipPortIp(ingress, port.protocol, port.port, ingress));
+			       ipset::Entry::ipPortIp(ingress, port.protocol, port.port, ingress));
 	}
 
 	if (port.nodePort &&
@@ -297,7 +277,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 				continue;
 			addServer(nodeIP, port, port.nodePort, external);
 			if (port.protocol == Protocol::Sctp) {
-				std::string entry = ipPort(nodeIP, port.protocol, port.nodePort);
+				ipset::Entry entry = ipset::Entry::ipPort(nodeIP, port.protocol, port.nodePort);
 				addSet(sets::NodePortSctp, entry);
 				if (externalLocal)
 					addSet(sets::NodePortLocalSctp, entry);
@@ -305,7 +285,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 		}
 		if (port.protocol != Protocol::Sctp) {
 			bool udp = port.protocol == Protocol::Udp;
-			std::string entry = ipset::Entry::port(port.nodePort).toString();
+			ipset::Entry entry = ipset::Entry::port(port.nodePort);
 			addSet(udp ? sets::NodePortUdp : sets::NodePortTcp, entry);
 			if (externalLocal)
 				addSet(udp ? sets::NodePortLocalUdp : sets::NodePortLocalTcp, entry);
@@ -315,7 +295,7 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 	if (service_.healthCheckNodePort && externalLocal &&
 	    service_.type == ServiceType::LoadBalancer)
 		addSet(sets::HealthCheckNodePort,
-		       ipset::Entry::port(service_.healthCheckNodePort).toString());
+		       ipset::Entry::port(service_.healthCheckNodePort));
 }
 
 } /* namespace */

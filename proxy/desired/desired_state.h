@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ipset/entry.h"
 #include "ipvs/virtual_server.h"
 #include "base/address.h"
 #include "proxy/model/objects.h"
@@ -44,10 +45,10 @@ struct WantedVirtualServer {
 	std::vector<ipvs::RealServer> destinations;
 };
 
-/* One ipset entry, in the text `ipset save` prints. */
+/* One member of one of kipvs's sets. */
 struct SetEntry {
 	std::string set;
-	std::string entry;
+	ipset::Entry entry;
 
 	auto operator<=>(const SetEntry &) const = default;
 };

@@ -40,7 +40,7 @@ std::vector<Result<void>> DryRunTables::apply(const std::vector<SetChange> &chan
 {
 	for (const SetChange &change : changes)
 		std::fprintf(out_, "would %s %s %s\n", change.add ? "add to set" : "delete from set",
-			     change.set.c_str(), change.entry.c_str());
+			     change.set.c_str(), change.entry.toString().c_str());
 	return std::vector<Result<void>>(changes.size());
 }
 

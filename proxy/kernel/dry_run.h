@@ -34,8 +34,7 @@ public:
 					const std::vector<IpAddress> &remove) override;
 
 	Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) override;
-	Result<std::map<std::string, std::set<std::string>>>
-	readSets(const std::vector<std::string> &names) override
+	Result<SetMembers> readSets(const std::vector<std::string> &names) override
 	{
 		return real_.sets.readSets(names);
 	}

@@ -105,15 +105,14 @@ Result<void> KernelSetTable::ensureSets(const std::vector<ipset::SetSpec> &specs
 	return {};
 }
 
-Result<std::map<std::string, std::set<std::string>>>
-KernelSetTable::readSets(const std::vector<std::string> &names)
+Result<SetMembers> KernelSetTable::readSets(const std::vector<std::string> &names)
 {
 	auto present = session_.listSetNames();
 	if (!present)
 		return present.error();
 	std::set<std::string> existing(present->begin(), present->end());
 
-	std::map<std::string, std::set<std::string>> result;
+	SetMembers result;
 	for (const std::string &name : names) {
 		if (!existing.count(name))
 			continue;
@@ -121,9 +120,9 @@ KernelSetTable::readSets(const std::vector<std::string> &names)
 		if (!entries)
 			return entries.error();
 		types_[name] = entries->type;
-		auto &texts = result[name];
-		for (const ipset::Entry &entry : entries->entries)
-			texts.insert(entry.toString());
+		std::set<ipset::Entry> &members = result[name];
+		for (ipset::Entry &entry : entries->entries)
+			members.insert(std::move(entry));
 	}
 	return result;
 }
@@ -139,15 +138,16 @@ std::vector<Result<void>> KernelSetTable::apply(const std::vector<SetChange> &ch
 			results[i] = Error(ENOENT, "change set", change.set);
 			continue;
 		}
-		auto entry = ipset::Entry::parse(type->second, change.entry);
-		if (!entry) {
-			results[i] = entry.error().withObject(change.set + " " + change.entry);
+		if (change.entry.type() != type->second) {
+			results[i] = Error(EINVAL, "change set",
+					   change.set + " (entry " + change.entry.toString() +
+						   " is of another set type)");
 			continue;
 		}
 		ipset::SetDiff &diff = diffs[change.set];
 		diff.set = change.set;
 		diff.type = type->second;
-		(change.add ? diff.toAdd : diff.toDelete).push_back(std::move(*entry));
+		(change.add ? diff.toAdd : diff.toDelete).push_back(change.entry);
 	}
 
 	std::vector<ipset::SetDiff> batch;

@@ -54,8 +54,7 @@ public:
 	explicit KernelSetTable(ipset::Session session) : session_(std::move(session)) {}
 
 	Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) override;
-	Result<std::map<std::string, std::set<std::string>>>
-	readSets(const std::vector<std::string> &names) override;
+	Result<SetMembers> readSets(const std::vector<std::string> &names) override;
 	std::vector<Result<void>> apply(const std::vector<SetChange> &changes) override;
 
 private:

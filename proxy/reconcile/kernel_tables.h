@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ipset/entry.h"
 #include "ipset/set_spec.h"
 #include "ipvs/change.h"
 #include "ipvs/virtual_server.h"
@@ -63,9 +64,12 @@ public:
 
 struct SetChange {
 	std::string set;
-	std::string entry; /* as `ipset save` prints it */
+	ipset::Entry entry;
 	bool add = true;
 };
+
+/* The members of each set, by set name. */
+using SetMembers = std::map<std::string, std::set<ipset::Entry>>;
 
 class SetTable
 {
@@ -75,8 +79,7 @@ public:
 	/* Create the sets that are missing. */
 	virtual Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) = 0;
 	/* The entries of each named set (a missing set reads as empty). */
-	virtual Result<std::map<std::string, std::set<std::string>>>
-	readSets(const std::vector<std::string> &names) = 0;
+	virtual Result<SetMembers> readSets(const std::vector<std::string> &names) = 0;
 	/* One result per change. */
 	virtual std::vector<Result<void>> apply(const std::vector<SetChange> &changes) = 0;
 };

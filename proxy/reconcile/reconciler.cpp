@@ -623,7 +623,7 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
 {
 	SyncCounts counts;
 	std::vector<SetChange> changes;
-	auto change = [&](const std::string &set, const std::string &entry, bool add) {
+	auto change = [&](const std::string &set, const ipset::Entry &entry, bool add) {
 		changes.push_back({ set, entry, add });
 		if (changes.size() >= kSetChunk) {
 			counts += applySetChanges(changes);
@@ -645,20 +645,22 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
 			names.insert(set);
 		for (const auto &[set, size] : aggregates_.setSizes())
 			names.insert(set);
-		const std::set<std::string> none;
+		const std::set<ipset::Entry> none;
 		for (const std::string &set : names) {
 			auto kernel = kernelSets_.find(set);
-			const std::set<std::string> &have = kernel == kernelSets_.end() ? none : kernel->second;
+			const std::set<ipset::Entry> &have =
+				kernel == kernelSets_.end() ? none : kernel->second;
+			/* A default Entry orders before every other: the set's first. */
 			auto first = aggregates_.entries().lower_bound(SetEntry{ set, {} });
 			auto last = std::find_if(first, aggregates_.entries().end(),
 						 [&](const auto &wanted) { return wanted.first.set != set; });
 			/* change() copies the entry before a chunk applied may erase it. */
 			walkTogether(
 				first, last, have.begin(), have.end(),
-				[](const auto &wanted) -> const std::string & { return wanted.first.entry; },
-				itself<std::string>,
+				[](const auto &wanted) -> const ipset::Entry & { return wanted.first.entry; },
+				itself<ipset::Entry>,
 				[&](const auto &wanted) { change(set, wanted.first.entry, true); },
-				[&](const std::string &member) { change(set, member, false); });
+				[&](const ipset::Entry &member) { change(set, member, false); });
 		}
 	}
 	counts += applySetChanges(changes);
@@ -674,7 +676,8 @@ SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
 	for (size_t i = 0; i < changes.size(); i++) {
 		const SetChange &change = changes[i];
 		if (i >= results.size() || !results[i]) {
-			log_(LogLevel::Error, std::string(change.add ? "add " : "delete ") + change.entry +
+			log_(LogLevel::Error, std::string(change.add ? "add " : "delete ") +
+						      change.entry.toString() +
 						      (change.add ? " to set " : " from set ") + change.set +
 						      ": " +
 						      (i < results.size() ? results[i].error().message()

@@ -131,7 +131,7 @@ private:
 	bool stateLoaded_ = false;
 	std::map<ipvs::ServiceKey, KernelVirtualServer> kernelServers_;
 	std::set<IpAddress> kernelAddresses_;
-	std::map<std::string, std::set<std::string>> kernelSets_;
+	SetMembers kernelSets_;
 	std::set<ipvs::ServiceKey> draining_;
 	std::set<ipvs::ServiceKey> retry_;
 

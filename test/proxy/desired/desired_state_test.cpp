@@ -78,9 +78,12 @@ std::vector<std::string> destinationsOf(const ServiceState &state, const std::st
 	return {};
 }
 
+/* entry as `ipset save` prints it */
 bool hasEntry(const ServiceState &state, const std::string &set, const std::string &entry)
 {
-	return state.setEntries.count({ set, entry }) > 0;
+	return std::any_of(state.setEntries.begin(), state.setEntries.end(), [&](const SetEntry &e) {
+		return e.set == set && e.entry.toString() == entry;
+	});
 }
 
 std::vector<std::string> keys(const ServiceState &state)

@@ -22,6 +22,7 @@
 #include "proxy/config/config.h"
 #include "proxy/source/manifests/manifest_parser.h"
 #include "proxy/desired/node_context.h"
+#include "proxy/desired/owned_sets.h"
 #include "proxy/reconcile/reconciler_config.h"
 #include "proxy/reconcile/reconciler.h"
 
@@ -167,6 +168,17 @@ std::string describe(const ipvs::RealServer &server)
 	return text;
 }
 
+/* The type of one of kipvs's sets, by name. */
+ipset::SetType setType(const std::string &name)
+{
+	for (int family : { AF_INET, AF_INET6 })
+		for (const ipset::SetSpec &spec : ownedSets(family))
+			if (spec.name == name)
+				return spec.type;
+	FAIL("no set " << name << " among kipvs's sets");
+	return {};
+}
+
 /*
  * The kernel before kipvs starts, in the dump's own syntax:
  * a virtual-server line, its "-> addr:port weight W [active A] [inactive I]"
@@ -202,7 +214,10 @@ void loadKernel(FakeKernel &kernel, const std::vector<std::string> &block)
 			kernel.linkExists = true;
 		} else if (w[0] == "set") {
 			REQUIRE(w.size() == 3);
-			kernel.sets[w[1]].insert(w[2]);
+			auto entry = ipset::Entry::parse(setType(w[1]), w[2]);
+			INFO((entry ? "" : entry.error().message()));
+			REQUIRE(entry);
+			kernel.sets[w[1]].insert(*entry);
 		} else {
 			REQUIRE(w.size() >= 3);
 			ipvs::VirtualServer server;
@@ -454,8 +469,8 @@ std::vector<std::string> CaseRun::dump(const std::vector<std::string> &expected)
 	for (const IpAddress &a : kernel_.addresses)
 		lines.push_back("address " + a.toString());
 	for (const auto &[set, entries] : kernel_.sets)
-		for (const std::string &entry : entries)
-			lines.push_back("set " + set + " " + entry);
+		for (const ipset::Entry &entry : entries)
+			lines.push_back("set " + set + " " + entry.toString());
 	lines.insert(lines.end(), messages_.begin(), messages_.end());
 	/*
 	 * Rules are checked by presence, comments left out: the case lists the

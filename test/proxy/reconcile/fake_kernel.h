@@ -31,7 +31,7 @@ public:
 	std::map<ipvs::ServiceKey, Server> servers;
 	std::set<IpAddress> addresses;
 	bool linkExists = false;
-	std::map<std::string, std::set<std::string>> sets;
+	SetMembers sets;
 	std::map<int, std::string> rules;
 	std::map<int, int> ruleTampering;
 	/* Every change applied, described, in order. */
@@ -166,10 +166,9 @@ public:
 		return {};
 	}
 
-	Result<std::map<std::string, std::set<std::string>>>
-	readSets(const std::vector<std::string> &names) override
+	Result<SetMembers> readSets(const std::vector<std::string> &names) override
 	{
-		std::map<std::string, std::set<std::string>> result;
+		SetMembers result;
 		for (const std::string &name : names)
 			if (sets.count(name))
 				result[name] = sets[name];
@@ -181,7 +180,7 @@ public:
 		std::vector<Result<void>> results;
 		for (const SetChange &change : changes) {
 			log.push_back(std::string(change.add ? "set add " : "set del ") + change.set +
-				      " " + change.entry);
+				      " " + change.entry.toString());
 			if (change.add)
 				sets[change.set].insert(change.entry);
 			else

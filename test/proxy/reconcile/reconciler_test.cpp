@@ -112,7 +112,8 @@ TEST_CASE("a cold sync programs everything, a repeat changes nothing", "[reconci
 	CHECK(first.failed == 0);
 	CHECK(f.kernel.linkExists);
 	CHECK(f.kernel.addresses == std::set<IpAddress>{ ip("10.96.0.10") });
-	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"] == std::set<std::string>{ "10.96.0.10,tcp:80" });
+	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"] ==
+	      std::set{ ipset::Entry::ipPort(ip("10.96.0.10"), Protocol::Tcp, 80) });
 	CHECK(f.kernel.rules[AF_INET].find("KUBE-CLUSTER-IP") != std::string::npos);
 	REQUIRE(f.kernel.servers.size() == 1);
 	CHECK(f.kernel.servers.begin()->second.destinations.size() == 2);
