@@ -42,6 +42,8 @@ using Clock = std::chrono::steady_clock;
 constexpr const char *kStateFile = "/run/kipvs/state";
 /* How often draining real servers are checked (kube-proxy: every minute). */
 constexpr auto kDrainInterval = std::chrono::seconds(2);
+/* A change the kernel refused is tried again after 1 s, 2 s, 4 s, ... up to the full-sync period. */
+constexpr auto kFirstRetry = std::chrono::seconds(1);
 
 std::string nodeName(const Config &config)
 {
@@ -167,7 +169,7 @@ public:
 		  source_(config.manifests, cache_,
 			  [this](const std::string &message) { log_.warning(message); }),
 		  reconciler_(cache_, tables,
-			      makeReconcilerConfig(config, addresses, config.dryRun ? "" : kStateFile),
+			      makeReconcilerConfig(config, addresses, kStateFile),
 			      log.sink())
 	{
 	}
@@ -185,7 +187,8 @@ private:
 	void fullSync();
 	void syncPending();
 	void drain();
-	/* Arm the incremental sync and the drain check when there is work for them. */
+	void retry();
+	/* Arm the incremental sync, the retry and the drain check when there is work for them. */
 	void schedule();
 
 	const Config &config_;
@@ -202,6 +205,8 @@ private:
 	Clock::time_point lastSync_;
 	std::optional<EventLoop::TimerId> syncTimer_;
 	std::optional<EventLoop::TimerId> drainTimer_;
+	std::optional<EventLoop::TimerId> retryTimer_;
+	Clock::duration retryDelay_ = kFirstRetry;
 };
 
 std::optional<NodeContext> Daemon::node(bool reread)
@@ -284,6 +289,14 @@ void Daemon::syncPending()
 	schedule();
 }
 
+/* Changes the kernel refused, again (a sync that names no service retries them). */
+void Daemon::retry()
+{
+	retryTimer_.reset();
+	retryDelay_ = std::min<Clock::duration>(retryDelay_ * 2, config_.ipvsSyncPeriod);
+	syncPending();
+}
+
 void Daemon::drain()
 {
 	drainTimer_.reset();
@@ -297,6 +310,16 @@ void Daemon::schedule()
 	if ((!pending_.empty() || nodesPending_) && !syncTimer_)
 		syncTimer_ = loop_.at(std::max(Clock::now(), lastSync_ + config_.ipvsMinSyncPeriod),
 				      [this]() { syncPending(); });
+	/* Refused changes are retried, backing off while they keep failing. */
+	if (!reconciler_.retryPending()) {
+		retryDelay_ = kFirstRetry;
+		if (retryTimer_) {
+			loop_.cancel(*retryTimer_);
+			retryTimer_.reset();
+		}
+	} else if (!retryTimer_ && !syncTimer_) {
+		retryTimer_ = loop_.after(retryDelay_, [this]() { retry(); });
+	}
 	/* Draining real servers are checked while there are any. */
 	if (reconciler_.drainingCount() > 0 && !drainTimer_)
 		drainTimer_ = loop_.after(kDrainInterval, [this]() { drain(); });

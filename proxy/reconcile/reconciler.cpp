@@ -125,6 +125,13 @@ bool Reconciler::mayDelete(const ipvs::ServiceKey &key) const
 	return persistent_.ownedServers.count(key) || kernelAddresses_.count(key.address);
 }
 
+bool Reconciler::retryPending() const
+{
+	/* Rules that failed to go in leave rulesWritten_ unset (see finishRules()). */
+	return !retry_.servers.empty() || !retry_.addresses.empty() || !retry_.entries.empty() ||
+	       (kernelRead_ && !rulesWritten_);
+}
+
 /* ---- syncs ------------------------------------------------------------- */
 
 void Reconciler::lap(const char *what)
@@ -246,7 +253,7 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 		all.servers.insert(key);
 	for (const auto &[key, server] : kernelServers_)
 		all.servers.insert(key);
-	retry_.clear();
+	retry_ = {};
 
 	counts += apply(all, true);
 	log_(LogLevel::Info, "full sync phases: " + laps_);
@@ -275,8 +282,10 @@ SyncCounts Reconciler::syncServices(const NodeContext &node, const std::set<Obje
 		for (const ObjectName &name : names)
 			recompute(name, node, affected);
 	}
-	affected.servers.insert(retry_.begin(), retry_.end());
-	retry_.clear();
+	affected.servers.merge(retry_.servers);
+	affected.addresses.merge(retry_.addresses);
+	affected.entries.merge(retry_.entries);
+	retry_ = {};
 	return apply(affected, false);
 }
 
@@ -296,6 +305,7 @@ SyncCounts Reconciler::syncDraining()
 			diffServer(key, true, changes);
 	}
 	counts += applyIpvs(changes);
+	failedChanges_ += counts.failed;
 	saveState();
 	return counts;
 }
@@ -405,6 +415,7 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 			} else {
 				log_(LogLevel::Error, "reading real servers: " + read.error().message());
 				counts.failed++;
+				retry_.servers.insert(key);
 			}
 		}
 		diffServer(key, fresh, changes);
@@ -426,6 +437,7 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 		rules.run(tables_.rules);
 	counts += finishRules(std::move(rules));
 	lap("iptables");
+	failedChanges_ += counts.failed;
 	saveState();
 	lap("state file");
 	if (!full)
@@ -457,6 +469,12 @@ void Reconciler::diffServer(const ipvs::ServiceKey &key, bool countsFresh,
 		return;
 	}
 
+	/*
+	 * Wanted and present: kipvs's own from now on, also when it was adopted
+	 * (left by kube-proxy, or created before a crash lost the state file),
+	 * so that it goes when its Service goes.
+	 */
+	stateChanged_ |= persistent_.ownedServers.insert(key).second;
 	if (!server.sameConfig(kernel->second.server.virtualServer(key)))
 		changes.push_back(ipvs::Change::updateVirtualServer(server));
 
@@ -509,7 +527,7 @@ SyncCounts Reconciler::applyIpvs(const std::vector<ipvs::Change> &changes)
 								: std::string("no result");
 			log_(LogLevel::Error, change.describe() + ": " + reason);
 			counts.failed++;
-			retry_.insert(key);
+			retry_.servers.insert(key);
 			continue;
 		}
 		if (config_.logChanges)
@@ -599,6 +617,7 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> *affected)
 						      (i < results.size() ? results[i].error().message()
 									  : std::string("no result")));
 			counts.failed++;
+			retry_.addresses.insert(address);
 			continue;
 		}
 		if (config_.logChanges)
@@ -683,6 +702,7 @@ SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
 						      (i < results.size() ? results[i].error().message()
 									  : std::string("no result")));
 			counts.failed++;
+			retry_.entries.insert({ change.set, change.entry });
 			continue;
 		}
 		if (change.add) {
@@ -761,7 +781,7 @@ SyncCounts Reconciler::finishRules(RulesJob &&work)
 
 void Reconciler::saveState()
 {
-	if (config_.stateFile.empty() || !stateChanged_)
+	if (config_.stateFile.empty() || !config_.writeState || !stateChanged_)
 		return;
 	if (auto saved = proxy::saveState(config_.stateFile, persistent_); !saved) {
 		log_(LogLevel::Warning, "ownership record not saved: " + saved.error().message());

@@ -38,6 +38,11 @@ struct ReconcilerConfig {
 	/* Where ownership is remembered; empty: not persisted (tests). */
 	std::string stateFile;
 	/*
+	 * Off (--dry-run): the state file is read, so that what is printed is
+	 * what a real sync would do, but never written.
+	 */
+	bool writeState = true;
+	/*
 	 * Log every kernel change at LogLevel::Debug. Off, the lines are not
 	 * even formatted: a cold sync makes one change per real server.
 	 */
@@ -83,6 +88,14 @@ public:
 
 	/* Real servers at weight 0 waiting for their connections to end. */
 	size_t drainingCount() const;
+	/*
+	 * Something failed to change (a virtual or real server, an address, a
+	 * set entry, the rules): a syncServices() soon, even with no service
+	 * named, tries it again.
+	 */
+	bool retryPending() const;
+	/* Kernel changes that failed, so far (each retry that fails again counts too). */
+	size_t failedChanges() const { return failedChanges_; }
 	/* Addresses refused by the node-IP guard or by conflicts, so far. */
 	size_t refusalCount() const { return loggedRefusals_.size(); }
 
@@ -133,7 +146,9 @@ private:
 	std::set<IpAddress> kernelAddresses_;
 	SetMembers kernelSets_;
 	std::set<ipvs::ServiceKey> draining_;
-	std::set<ipvs::ServiceKey> retry_;
+	/* What failed to change: looked at again by the next syncServices(). */
+	Affected retry_;
+	size_t failedChanges_ = 0;
 
 	PersistentState persistent_;
 	/* persistent_ differs from what the state file holds. */

@@ -23,6 +23,7 @@ ReconcilerConfig makeReconcilerConfig(const Config &config,
 	rc.rules.clusterCIDRs = config.clusterCIDRs;
 	rc.excludeCIDRs = config.ipvsExcludeCIDRs;
 	rc.stateFile = std::move(stateFile);
+	rc.writeState = !config.dryRun;
 	rc.logChanges = config.verbosity >= 4;
 	/* --dry-run prints the changes in the order a sync makes them. */
 	rc.rulesInParallel = !config.dryRun;

@@ -47,6 +47,17 @@ isolate() {
 	ip link set lo up
 }
 
+# The start of a test of kipvs-proxy against the kernel: root, a network
+# namespace of its own, and what kipvs-proxy programs (IPVS, dummy links,
+# ipsets). Pass the test's "$@".
+proxy_kernel_test() {
+	require_root
+	isolate "$@"
+	require "IPVS (ip_vs)" has_ipvs
+	require "dummy links" has_dummy
+	require "ipset" has_ipset
+}
+
 # until_ok SECONDS COMMAND...: retry until it succeeds or the time is up.
 until_ok() {
 	local end=$((SECONDS + $1))

@@ -10,11 +10,7 @@
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
-require_root
-isolate "$@"
-require "IPVS (ip_vs)" has_ipvs
-require "dummy links" has_dummy
-require "ipset" has_ipset
+proxy_kernel_test "$@"
 
 proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy
 work=$(mktemp -d)

@@ -7,11 +7,7 @@
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
-require_root
-isolate "$@"
-require "IPVS (ip_vs)" has_ipvs
-require "dummy links" has_dummy
-require "ipset" has_ipset
+proxy_kernel_test "$@"
 
 proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy
 manifests=$KIPVS_SOURCE_DIR/examples/manifests
@@ -130,11 +126,39 @@ check "the deleted service's virtual servers are gone" \
 	sh -c "! ipvsadm -Sn | grep -q 10.96.0.53"
 check "the foreign virtual server survives" sh -c "ipvsadm -Sn | grep -q '192.168.50.1:8443'"
 
-# --dry-run prints and changes nothing.
+# The ownership record lost (a crash before it was written, /run wiped, a
+# node moved from kube-proxy): what a sync finds and wants is kipvs's own
+# again, so the NodePort on the node's address (not on kube-ipvs0, so not
+# deletable by address) still goes with its Service.
+rm -f "$state"
+timeout 400 "$proxy" --manifests "$stale" --hostname-override node-a --sync-once >/dev/null 2>"$log"
+check "a sync without the ownership record exits 0" test $? -eq 0
+rm "$stale/web.yaml"
+timeout 400 "$proxy" --manifests "$stale" --hostname-override node-a --sync-once >/dev/null 2>"$log"
+check "an adopted NodePort virtual server goes with its Service" \
+	sh -c "! ipvsadm -Sn | grep -q '192.168.50.1:30080'"
+check "the foreign virtual server still survives" sh -c "ipvsadm -Sn | grep -q '192.168.50.1:8443'"
+
+# --dry-run prints what a real sync would do and changes nothing: it reads
+# the ownership record (and the rules' fingerprints) but never writes it.
+dry_run() {
+	timeout 400 "$proxy" --manifests "$1" --hostname-override node-a --sync-once --dry-run 2>"$log"
+}
+would_change() { grep '^would' | grep -v '^would ensure'; }
+summary >/dev/null
+cp "$state" "$state.before"
 before=$(ipvsadm -Sn)
-dry=$(timeout 400 "$proxy" --manifests "$manifests" --hostname-override node-a --sync-once --dry-run 2>"$log")
-check "--dry-run says what it would add" grep -q "would add virtual server TCP 10.96.0.53:53" <<<"$dry"
+dry=$(dry_run "$manifests")
+check "--dry-run over a synced kernel would change nothing ($(would_change <<<"$dry" | head -n 3))" \
+	test -z "$(would_change <<<"$dry")"
+dry=$(dry_run "$stale")
+check "--dry-run would delete the owned NodePort virtual server" \
+	grep -q "^would delete virtual server TCP 192.168.50.1:30080$" <<<"$dry"
+check "--dry-run would delete the service IPs' virtual servers" \
+	grep -q "^would delete virtual server TCP 10.96.0.53:53$" <<<"$dry"
 check "--dry-run changes nothing" test "$(ipvsadm -Sn)" = "$before"
+check "--dry-run leaves the ownership record as it was" cmp -s "$state" "$state.before"
+rm -f "$state.before"
 
 timeout 400 "$proxy" --cleanup 2>"$log"
 check "--cleanup exits 0" test $? -eq 0

@@ -38,7 +38,12 @@ public:
 	std::vector<std::string> log;
 	/* How often one service's real servers were dumped. */
 	size_t destinationReads = 0;
-	/* Changes whose description contains this text fail with EINVAL. */
+	/*
+	 * Changes whose description contains this text fail with EINVAL (IPVS
+	 * as ipvs::Change describes them, "bind 10.96.0.10", "unbind ...",
+	 * "set add KUBE-CLUSTER-IP 10.96.0.10,tcp:80", "set del ...",
+	 * "restore rules 4").
+	 */
 	std::string failMatching;
 	/* readServers fails (EIO) after handing out this many virtual servers. */
 	std::optional<size_t> failReadAfter;
@@ -46,6 +51,15 @@ public:
 	KernelTables tables() { return { *this, *this, *this, *this }; }
 
 	void clearLog() { log.clear(); }
+
+	/* Log a change, or fail it if it matches failMatching. */
+	Result<void> record(const std::string &text)
+	{
+		if (!failMatching.empty() && text.find(failMatching) != std::string::npos)
+			return Error(EINVAL, text);
+		log.push_back(text);
+		return {};
+	}
 
 	ipvs::RealServer *destination(const std::string &service, const std::string &name)
 	{
@@ -84,12 +98,9 @@ public:
 		using Kind = ipvs::Change::Kind;
 		std::vector<Result<void>> results;
 		for (const ipvs::Change &change : changes) {
-			std::string text = change.describe();
-			if (!failMatching.empty() && text.find(failMatching) != std::string::npos) {
-				results.push_back(Error(EINVAL, text));
+			results.push_back(record(change.describe()));
+			if (!results.back())
 				continue;
-			}
-			log.push_back(text);
 			const auto &key = change.service.key;
 			auto findDestination = [&](Server &s) {
 				return std::find_if(s.destinations.begin(), s.destinations.end(),
@@ -127,7 +138,6 @@ public:
 				break;
 			}
 			}
-			results.push_back({});
 		}
 		return results;
 	}
@@ -146,14 +156,14 @@ public:
 	{
 		std::vector<Result<void>> results;
 		for (const IpAddress &address : add) {
-			log.push_back("bind " + address.toString());
-			addresses.insert(address);
-			results.push_back({});
+			results.push_back(record("bind " + address.toString()));
+			if (results.back())
+				addresses.insert(address);
 		}
 		for (const IpAddress &address : remove) {
-			log.push_back("unbind " + address.toString());
-			addresses.erase(address);
-			results.push_back({});
+			results.push_back(record("unbind " + address.toString()));
+			if (results.back())
+				addresses.erase(address);
 		}
 		return results;
 	}
@@ -179,13 +189,14 @@ public:
 	{
 		std::vector<Result<void>> results;
 		for (const SetChange &change : changes) {
-			log.push_back(std::string(change.add ? "set add " : "set del ") + change.set +
-				      " " + change.entry.toString());
+			results.push_back(record(std::string(change.add ? "set add " : "set del ") +
+						 change.set + " " + change.entry.toString()));
+			if (!results.back())
+				continue;
 			if (change.add)
 				sets[change.set].insert(change.entry);
 			else
 				sets[change.set].erase(change.entry);
-			results.push_back({});
 		}
 		return results;
 	}
@@ -198,7 +209,9 @@ public:
 
 	Result<void> restore(int family, const std::string &ruleset) override
 	{
-		log.push_back(std::string("restore rules ") + (family == AF_INET ? "4" : "6"));
+		if (auto logged = record(std::string("restore rules ") + (family == AF_INET ? "4" : "6"));
+		    !logged)
+			return logged;
 		rules[family] = ruleset;
 		ruleTampering[family] = 0;
 		return {};

@@ -6,6 +6,7 @@
  */
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -282,6 +283,90 @@ TEST_CASE("foreign virtual servers survive; kipvs's own stale ones do not", "[re
 	std::filesystem::remove(stateFile);
 }
 
+TEST_CASE("an adopted virtual server is owned and goes with its Service", "[reconciler][ownership]")
+{
+	/* kube-proxy's NodePort on the node's address: not on kube-ipvs0, not in any record. */
+	Fixture f;
+	std::string stateFile = tempStateFile();
+	Service s = service("web", "10.96.0.10", 80);
+	s.type = ServiceType::NodePort;
+	s.ports[0].nodePort = 30080;
+	ipvs::VirtualServer left;
+	left.key = { AF_INET, Protocol::Tcp, ip("192.168.0.10"), 30080, 0 };
+	left.scheduler = "rr";
+	left.netmask = 0xffffffff;
+	left.flags = ipvs::ServiceFlag::Hashed;
+	f.kernel.servers[left.key].server = left;
+	f.cache.serviceUpdated(s);
+	{
+		Reconciler first = f.make(config(stateFile));
+		first.syncAll(node());
+		CHECK(f.kernel.servers.count(left.key));
+	}
+	/* Deleted while kipvs was down: the restarted one knows it only from the record. */
+	f.cache.serviceDeleted({ "default", "web" });
+	Reconciler second = f.make(config(stateFile));
+	SyncCounts counts = second.syncAll(node());
+	CHECK(counts.failed == 0);
+	CHECK(f.kernel.servers.empty());
+	std::filesystem::remove(stateFile);
+}
+
+TEST_CASE("a dry run reads the ownership record, never writes it, and predicts the sync",
+	  "[reconciler][ownership]")
+{
+	Fixture f;
+	std::string stateFile = tempStateFile();
+	Service s = service("web", "10.96.0.10", 80);
+	s.type = ServiceType::NodePort;
+	s.ports[0].nodePort = 30080;
+	f.cache.serviceUpdated(s);
+	f.cache.serviceUpdated(service("db", "10.96.0.20", 5432));
+	{
+		Reconciler first = f.make(config(stateFile));
+		first.syncAll(node());
+	}
+	auto record = [&]() {
+		std::ifstream in(stateFile);
+		return std::string(std::istreambuf_iterator<char>(in), {});
+	};
+	const std::string saved = record();
+	REQUIRE(!saved.empty());
+
+	/* Over an unchanged kernel a dry run would do nothing, the rules included. */
+	ReconcilerConfig dry = config(stateFile);
+	dry.writeState = false;
+	f.kernel.clearLog();
+	{
+		Reconciler reconciler = f.make(dry);
+		SyncCounts counts = reconciler.syncAll(node());
+		CHECK(counts.added + counts.updated + counts.deleted == 0);
+		CHECK(f.kernel.log.empty());
+	}
+
+	/* web goes while kipvs is down; what the dry run does is what the sync does. */
+	f.cache.serviceDeleted({ "default", "web" });
+	FakeKernel before = f.kernel;
+	f.kernel.clearLog();
+	{
+		Reconciler reconciler = f.make(dry);
+		reconciler.syncAll(node());
+	}
+	std::vector<std::string> predicted = f.kernel.log;
+	CHECK(logged(f.kernel, "delete virtual server TCP 192.168.0.10:30080"));
+	CHECK(record() == saved);
+
+	f.kernel = before;
+	f.kernel.clearLog();
+	{
+		Reconciler reconciler = f.make(config(stateFile));
+		reconciler.syncAll(node());
+	}
+	CHECK(f.kernel.log == predicted);
+	CHECK(record() != saved);
+	std::filesystem::remove(stateFile);
+}
+
 TEST_CASE("virtual servers inside excludeCIDRs are never deleted", "[reconciler][ownership]")
 {
 	Fixture f;
@@ -389,10 +474,53 @@ TEST_CASE("a failed change is reported, the rest applied, and retried", "[reconc
 	REQUIRE_FALSE(f.errors.empty());
 	CHECK_THAT(f.errors.back(), Catch::Contains("add virtual server TCP 10.96.0.11:443"));
 
+	CHECK(reconciler.retryPending());
+
 	f.kernel.failMatching.clear();
 	counts = reconciler.syncServices(node(), {});
 	CHECK(counts.added == 1);
 	CHECK(f.kernel.servers.size() == 2);
+	CHECK_FALSE(reconciler.retryPending());
+}
+
+TEST_CASE("a failed address, set or rules change is retried by the next sync and counted",
+	  "[reconciler][retry]")
+{
+	const char *failing = GENERATE("bind 10.96.0.11", "set add KUBE-CLUSTER-IP 10.96.0.11,tcp:443",
+				       "restore rules 4");
+	INFO("failing: " << failing);
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.serviceUpdated(service("api", "10.96.0.11", 443));
+	f.kernel.failMatching = failing;
+	Reconciler reconciler = f.make();
+	SyncCounts counts = reconciler.syncAll(node());
+	CHECK(counts.failed == 1);
+	CHECK(reconciler.failedChanges() == 1);
+	CHECK(reconciler.retryPending());
+	REQUIRE_FALSE(f.errors.empty());
+
+	/* Still failing: counted again, still pending. */
+	counts = reconciler.syncServices(node(), {});
+	CHECK(counts.failed == 1);
+	CHECK(reconciler.failedChanges() == 2);
+	CHECK(reconciler.retryPending());
+
+	/* The kernel takes it now: a sync that names no service retries it. */
+	f.kernel.failMatching.clear();
+	f.kernel.clearLog();
+	counts = reconciler.syncServices(node(), {});
+	CHECK(counts.failed == 0);
+	CHECK_FALSE(reconciler.retryPending());
+	CHECK(f.kernel.log == std::vector<std::string>{ failing });
+	CHECK(f.kernel.addresses.count(ip("10.96.0.11")));
+	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"].size() == 2);
+	CHECK(f.kernel.rules[AF_INET].find("KUBE-CLUSTER-IP") != std::string::npos);
+
+	/* And nothing more. */
+	f.kernel.clearLog();
+	reconciler.syncServices(node(), {});
+	CHECK(f.kernel.log.empty());
 }
 
 TEST_CASE("an externalIP of another node is refused once and counted", "[reconciler][guard]")
