@@ -4,6 +4,7 @@
  */
 #include "proxy/desired/iptables_rules.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "ipset/set_name.h"
@@ -139,14 +140,22 @@ std::string buildRuleset(int family, const RuleConfig &config,
 	}
 
 	const char *clusterComment = "Kubernetes service cluster ip + port for masquerade purpose";
+	/*
+	 * Local traffic is told by the --cluster-cidr of this family (one per
+	 * family); a family without one falls back to masquerading what leaves
+	 * from a service IP, as kube-proxy's per-family local detectors do (a
+	 * single-family --cluster-cidr on a dual-stack node).
+	 */
+	auto clusterCIDR = std::find_if(config.clusterCIDRs.begin(), config.clusterCIDRs.end(),
+					[&](const IpPrefix &cidr) {
+						return cidr.address().family() == family;
+					});
 	if (config.masqueradeAll) {
 		w.setRule("KUBE-SERVICES", "", clusterComment, sets::ClusterIP, "dst,dst", "",
 			  "KUBE-MARK-MASQ");
-	} else if (!config.clusterCIDRs.empty()) {
-		for (const IpPrefix &cidr : config.clusterCIDRs)
-			if (cidr.address().family() == family)
-				w.setRule("KUBE-SERVICES", "", clusterComment, sets::ClusterIP,
-					  "dst,dst", "! -s " + cidr.toString(), "KUBE-MARK-MASQ");
+	} else if (clusterCIDR != config.clusterCIDRs.end()) {
+		w.setRule("KUBE-SERVICES", "", clusterComment, sets::ClusterIP, "dst,dst",
+			  "! -s " + clusterCIDR->toString(), "KUBE-MARK-MASQ");
 	} else {
 		/* Without a cluster CIDR, masquerade what leaves the node from a service IP. */
 		w.setRule("KUBE-SERVICES", "", clusterComment, sets::ClusterIP, "src,dst", "",

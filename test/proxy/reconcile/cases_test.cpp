@@ -473,21 +473,23 @@ std::vector<std::string> CaseRun::dump(const std::vector<std::string> &expected)
 			lines.push_back("set " + set + " " + entry.toString());
 	lines.insert(lines.end(), messages_.begin(), messages_.end());
 	/*
-	 * Rules are checked by presence, comments left out: the case lists the
-	 * lines it cares about.
+	 * Rules are checked by presence ("rule4 RULE") or absence ("no-rule4
+	 * RULE"), comments left out: the case lists the lines it cares about.
 	 */
 	for (const std::string &line : expected) {
 		std::string text = trim(line);
+		bool absent = text.compare(0, 3, "no-") == 0;
+		std::string rest = absent ? text.substr(3) : text;
 		for (int family : { AF_INET, AF_INET6 }) {
 			std::string prefix = family == AF_INET ? "rule4 " : "rule6 ";
-			if (text.compare(0, prefix.size(), prefix) != 0)
+			if (rest.compare(0, prefix.size(), prefix) != 0)
 				continue;
 			std::istringstream ruleset(kernel_.rules[family]);
-			for (std::string rule; std::getline(ruleset, rule);)
-				if (withoutComment(rule) == text.substr(prefix.size())) {
-					lines.push_back(text);
-					break;
-				}
+			bool found = false;
+			for (std::string rule; !found && std::getline(ruleset, rule);)
+				found = withoutComment(rule) == rest.substr(prefix.size());
+			if (found != absent)
+				lines.push_back(text);
 		}
 	}
 	return lines;
