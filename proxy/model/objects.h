@@ -62,6 +62,11 @@ struct ServicePort {
 
 struct Service {
 	ObjectName name;
+	/*
+	 * metadata.creationTimestamp, seconds since the epoch (0 when absent):
+	 * of two Services claiming one virtual server the older keeps it.
+	 */
+	int64_t created = 0;
 	ServiceType type = ServiceType::ClusterIP;
 	/* spec.clusterIPs (or spec.clusterIP); empty for "None" (headless). */
 	std::vector<IpAddress> clusterIPs;

@@ -8,9 +8,10 @@
 
 namespace kipvs::proxy {
 
-ServiceEntry ServiceEntry::of(const ServiceState &state)
+ServiceEntry ServiceEntry::of(const ServiceState &state, int64_t created)
 {
 	ServiceEntry computed;
+	computed.created = created;
 	for (const WantedVirtualServer &wanted : state.virtualServers) {
 		WantedServer kept;
 		kept.destinations.reserve(wanted.destinations.size());
@@ -42,7 +43,8 @@ void Aggregates::put(const ObjectName &name, ServiceEntry &&entry, Affected &aff
 		 * servers or settings (an endpoint change): the aggregates stay.
 		 */
 		auto sameKey = [](const auto &a, const auto &b) { return a.first == b.first; };
-		if (before.addresses == entry.addresses && before.setEntries == entry.setEntries &&
+		if (before.created == entry.created && before.addresses == entry.addresses &&
+		    before.setEntries == entry.setEntries &&
 		    std::equal(before.servers.begin(), before.servers.end(), entry.servers.begin(),
 			       entry.servers.end(), sameKey)) {
 			for (const auto &[key, wanted] : entry.servers)
@@ -55,10 +57,14 @@ void Aggregates::put(const ObjectName &name, ServiceEntry &&entry, Affected &aff
 	forget(name, affected);
 	const ServiceEntry &kept = services_[name] = std::move(entry);
 	for (const auto &[key, wanted] : kept.servers) {
-		auto &claim = claimants_[key];
-		claim.insert(name);
-		if (claim.size() > 1 && *claim.begin() != name)
-			conflict(name, *claim.begin(), key);
+		std::set<Claimant> &claim = claimants_[key];
+		auto inserted = claim.insert({ kept.created, name }).first;
+		if (claim.size() > 1) {
+			if (inserted != claim.begin())
+				conflict(name, claim.begin()->name, key);
+			else
+				conflict(std::next(claim.begin())->name, name, key);
+		}
 		affected.servers.insert(key);
 	}
 	for (const IpAddress &address : kept.addresses) {
@@ -80,7 +86,7 @@ void Aggregates::forget(const ObjectName &name, Affected &affected)
 	const ServiceEntry &state = it->second;
 	for (const auto &[key, wanted] : state.servers) {
 		auto claim = claimants_.find(key);
-		claim->second.erase(name);
+		claim->second.erase({ state.created, name });
 		if (claim->second.empty())
 			claimants_.erase(claim);
 		affected.servers.insert(key);
@@ -106,7 +112,7 @@ const WantedServer *Aggregates::wanted(const ipvs::ServiceKey &key) const
 	auto claim = claimants_.find(key);
 	if (claim == claimants_.end())
 		return nullptr;
-	return &services_.at(*claim->second.begin()).servers.at(key);
+	return &services_.at(claim->second.begin()->name).servers.at(key);
 }
 
 } /* namespace kipvs::proxy */

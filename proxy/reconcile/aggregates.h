@@ -31,12 +31,14 @@ struct WantedServer {
 
 /* One service's desired state, as much of it as the diff needs. */
 struct ServiceEntry {
+	/* The Service's creationTimestamp: who keeps a virtual server two claim. */
+	int64_t created = 0;
 	std::map<ipvs::ServiceKey, WantedServer> servers;
 	std::vector<IpAddress> addresses;
 	std::vector<SetEntry> setEntries;
 
-	/* The compact form of what computeServiceState() made. */
-	static ServiceEntry of(const ServiceState &state);
+	/* The compact form of what computeServiceState() made for a Service created then. */
+	static ServiceEntry of(const ServiceState &state, int64_t created);
 	bool operator==(const ServiceEntry &) const = default;
 };
 
@@ -47,10 +49,21 @@ struct Affected {
 	std::set<SetEntry> entries;
 };
 
+/* A service that wants a virtual server; the first in this order serves it. */
+struct Claimant {
+	int64_t created = 0;
+	ObjectName name;
+
+	auto operator<=>(const Claimant &) const = default;
+};
+
 class Aggregates
 {
 public:
-	/* A second service claims a virtual server that `owner` serves. */
+	/*
+	 * Another service claims a virtual server that `owner` serves: the
+	 * older (creationTimestamp, then name) keeps it, whichever came first.
+	 */
 	using Conflict = std::function<void(const ObjectName &name, const ObjectName &owner,
 					    const ipvs::ServiceKey &key)>;
 
@@ -69,7 +82,7 @@ public:
 	const WantedServer *wanted(const ipvs::ServiceKey &key) const;
 
 	const std::map<ObjectName, ServiceEntry> &services() const { return services_; }
-	const std::map<ipvs::ServiceKey, std::set<ObjectName>> &claimants() const { return claimants_; }
+	const std::map<ipvs::ServiceKey, std::set<Claimant>> &claimants() const { return claimants_; }
 	const std::map<IpAddress, unsigned int> &addresses() const { return wantedAddresses_; }
 	const std::map<SetEntry, unsigned int> &entries() const { return wantedEntries_; }
 	/* Entries per set that has any. */
@@ -77,7 +90,7 @@ public:
 
 private:
 	std::map<ObjectName, ServiceEntry> services_;
-	std::map<ipvs::ServiceKey, std::set<ObjectName>> claimants_;
+	std::map<ipvs::ServiceKey, std::set<Claimant>> claimants_;
 	std::map<IpAddress, unsigned int> wantedAddresses_;
 	std::map<SetEntry, unsigned int> wantedEntries_;
 	std::map<std::string, unsigned int> setSizes_;

@@ -91,7 +91,7 @@ void Reconciler::recompute(const ObjectName &name, const NodeContext &node, Affe
 	}
 	ServiceState state = computeServiceState(*service, cache_.slicesOf(name), node, config_.desired);
 	logRefusals(name, state);
-	aggregates_.put(name, ServiceEntry::of(state), affected,
+	aggregates_.put(name, ServiceEntry::of(state, service->created), affected,
 			[this](const ObjectName &claimant, const ObjectName &owner,
 			       const ipvs::ServiceKey &key) {
 				std::string text = claimant.toString() + ": virtual server " +

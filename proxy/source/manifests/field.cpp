@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 namespace kipvs::proxy::fields {
 
@@ -85,6 +86,62 @@ Problem readOptionalPort(const Field &field, uint16_t &out)
 		return std::nullopt;
 	}
 	return readPort(field, out);
+}
+
+Problem readTimestamp(const Field &field, int64_t &out)
+{
+	std::string_view text;
+	if (auto problem = readText(field, text); problem || !field.present())
+		return problem;
+	/* Digits at [at, at + count) as a number, or -1. */
+	auto number = [&](size_t at, size_t count) {
+		int value = 0;
+		if (at + count > text.size())
+			return -1;
+		for (size_t i = at; i < at + count; i++) {
+			if (text[i] < '0' || text[i] > '9')
+				return -1;
+			value = value * 10 + (text[i] - '0');
+		}
+		return value;
+	};
+	auto at = [&](size_t i, std::string_view chars) {
+		return i < text.size() && chars.find(text[i]) != std::string_view::npos;
+	};
+	int year = number(0, 4), month = number(5, 2), day = number(8, 2);
+	int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+	bool valid = year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 31 &&
+		     hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 &&
+		     second <= 60 && at(4, "-") && at(7, "-") && at(10, "Tt") && at(13, ":") &&
+		     at(16, ":");
+	size_t next = 19;
+	if (valid && at(next, ".")) {
+		do
+			next++;
+		while (at(next, "0123456789"));
+		valid = next > 20;
+	}
+	int offset = 0;
+	if (valid && at(next, "Zz")) {
+		next++;
+	} else if (valid && at(next, "+-")) {
+		int hours = number(next + 1, 2), minutes = number(next + 4, 2);
+		valid = hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59 && at(next + 3, ":");
+		offset = (text[next] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+		next += 6;
+	} else {
+		valid = false;
+	}
+	if (!valid || next != text.size())
+		return field.path() + ": " + quote(text) + " is not an RFC 3339 time";
+	const std::chrono::year_month_day date{ std::chrono::year(year),
+						std::chrono::month(static_cast<unsigned>(month)),
+						std::chrono::day(static_cast<unsigned>(day)) };
+	if (!date.ok())
+		return field.path() + ": " + quote(text) + " is not a date";
+	int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+	out = days * 86400 + hour * 3600 + minute * 60 + second - offset;
+	return std::nullopt;
 }
 
 Problem readBool(const Field &field, bool &out)

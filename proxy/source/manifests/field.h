@@ -96,6 +96,13 @@ Problem readPort(const Field &field, uint16_t &out);
 /* 0 is "none" for nodePort and healthCheckNodePort. */
 Problem readOptionalPort(const Field &field, uint16_t &out);
 
+/*
+ * An RFC 3339 time as the API server writes metadata timestamps
+ * ("2026-12-04T01:02:03Z"; fractions and offsets accepted), in seconds
+ * since the epoch. out is left alone when the field is absent.
+ */
+Problem readTimestamp(const Field &field, int64_t &out);
+
 /* YAML 1.2's booleans, as JSON spells them and in the capitals YAML allows. */
 Problem readBool(const Field &field, bool &out);
 

@@ -64,6 +64,8 @@ struct ObjectMeta {
 	Labels labels;
 	/* The endpoints.kubernetes.io/last-change-trigger-time annotation. */
 	std::string_view triggerTime;
+	/* metadata.creationTimestamp, seconds since the epoch; 0 when absent. */
+	int64_t created = 0;
 	bool deleting = false;
 };
 
@@ -236,6 +238,7 @@ void Parser::parseDocument(const Field &root, const Where &where, const TypeMeta
 	if (type.kind == "Service") {
 		Service service;
 		service.name = std::move(meta.name);
+		service.created = meta.created;
 		if (auto problem = parseService(root, service)) {
 			error(objectLabel(type.kind, service.name), *problem);
 			return;
@@ -354,6 +357,8 @@ Problem Parser::parseMeta(const Field &root, bool namespaced, ObjectMeta &meta)
 	if (auto problem = readStringMap(metadata["labels"], meta.labels))
 		return problem;
 	if (auto problem = readAnnotations(metadata["annotations"], meta.triggerTime))
+		return problem;
+	if (auto problem = readTimestamp(metadata["creationTimestamp"], meta.created))
 		return problem;
 	meta.deleting = metadata["deletionTimestamp"].present();
 	return std::nullopt;

@@ -563,6 +563,51 @@ TEST_CASE("two services claiming one virtual server: the first keeps it", "[reco
 	CHECK(f.kernel.addresses.count(ip("203.0.113.5")));
 }
 
+TEST_CASE("of two services claiming one virtual server the older keeps it, whatever its name",
+	  "[reconciler]")
+{
+	Fixture f;
+	Service older = service("zeta", "10.96.0.10", 80);
+	older.externalIPs = { ip("203.0.113.5") };
+	older.created = 1764806400; /* 2025-12-04 */
+	f.cache.serviceUpdated(older);
+	f.cache.endpointSliceUpdated(slice("zeta", { "10.244.1.5" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	f.cache.takeChanged();
+
+	/* A newer Service whose name sorts first asks for the same externalIP and port. */
+	Service newer = service("alpha", "10.96.0.11", 80);
+	newer.externalIPs = { ip("203.0.113.5") };
+	newer.created = older.created + 3600;
+	f.cache.serviceUpdated(newer);
+	f.cache.endpointSliceUpdated(slice("alpha", { "10.244.9.9" }));
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.1.5:8080"));
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.9.9:8080") == nullptr);
+	REQUIRE(f.errors.size() == 1);
+	CHECK(f.errors[0] == "refused default/alpha: virtual server TCP 203.0.113.5:80 is already "
+			     "served by default/zeta");
+	CHECK(reconciler.refusalCount() == 1);
+
+	/* Logged once: a full sync recomputes both and says nothing new. */
+	reconciler.syncAll(node());
+	CHECK(f.errors.size() == 1);
+	CHECK(reconciler.refusalCount() == 1);
+
+	/* An even older one (restored from a backup, say) takes it, and the loser is named. */
+	Service oldest = service("mid", "10.96.0.12", 80);
+	oldest.externalIPs = { ip("203.0.113.5") };
+	oldest.created = older.created - 3600;
+	f.cache.serviceUpdated(oldest);
+	f.cache.endpointSliceUpdated(slice("mid", { "10.244.7.7" }));
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(f.kernel.destination("TCP 203.0.113.5:80", "10.244.7.7:8080"));
+	REQUIRE(f.errors.size() == 2);
+	CHECK(f.errors[1] == "refused default/zeta: virtual server TCP 203.0.113.5:80 is already "
+			     "served by default/mid");
+}
+
 TEST_CASE("a node address change reprograms NodePorts", "[reconciler]")
 {
 	Fixture f;
