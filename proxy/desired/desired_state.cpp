@@ -60,42 +60,65 @@ std::vector<PortEndpoint> endpointsOf(const ServicePort &servicePort, int family
 	return found;
 }
 
-/*
- * Zone hints are used only when every ready endpoint has them and one of
- * them names this node's zone (kube-proxy's PreferSameZone rule).
- */
-bool useTopology(const std::vector<PortEndpoint> &endpoints, const std::string &zone)
+/* How topology hints narrow the cluster endpoints (kube-proxy's topology modes). */
+enum class Topology { None, SameNode, SameZone };
+
+bool hinted(const std::vector<std::string> &hints, const std::string &name)
 {
-	if (zone.empty())
-		return false;
-	bool anyReady = false, zoneHinted = false;
+	return std::find(hints.begin(), hints.end(), name) != hints.end();
+}
+
+/*
+ * Node hints first, then zone hints (kube-proxy's rule, PreferSameNode GA
+ * in v1.35): a kind of hint is used only when every ready endpoint has
+ * one and some endpoint's names this node (its zone).
+ */
+Topology topology(const std::vector<PortEndpoint> &endpoints, const std::string &nodeName,
+		  const std::string &zone)
+{
+	bool allNode = true, forNode = false, allZone = true, forZone = false, anyReady = false;
 	for (const PortEndpoint &e : endpoints) {
 		if (!e.endpoint->ready)
 			continue;
 		anyReady = true;
-		const auto &hints = e.endpoint->zoneHints;
-		if (hints.empty())
-			return false;
-		if (std::find(hints.begin(), hints.end(), zone) != hints.end())
-			zoneHinted = true;
+		const Endpoint &endpoint = *e.endpoint;
+		if (endpoint.nodeHints.empty())
+			allNode = false;
+		else
+			forNode = forNode || hinted(endpoint.nodeHints, nodeName);
+		if (endpoint.zoneHints.empty())
+			allZone = false;
+		else
+			forZone = forZone || (!zone.empty() && hinted(endpoint.zoneHints, zone));
 	}
-	return anyReady && zoneHinted;
-}
-
-bool inZone(const PortEndpoint &e, const std::string &zone)
-{
-	const auto &hints = e.endpoint->zoneHints;
-	return std::find(hints.begin(), hints.end(), zone) != hints.end();
+	if (!anyReady)
+		return Topology::None;
+	if (allNode && forNode)
+		return Topology::SameNode;
+	if (allZone && forZone)
+		return Topology::SameZone;
+	return Topology::None;
 }
 
 /* Ready endpoints (topology-filtered); if none, the serving terminating ones. */
 std::vector<PortEndpoint> clusterEndpoints(const std::vector<PortEndpoint> &endpoints,
-					   const std::string &zone)
+					   const std::string &nodeName, const std::string &zone)
 {
-	bool topology = useTopology(endpoints, zone);
+	Topology mode = topology(endpoints, nodeName, zone);
+	auto available = [&](const Endpoint &endpoint) {
+		switch (mode) {
+		case Topology::SameNode:
+			return hinted(endpoint.nodeHints, nodeName);
+		case Topology::SameZone:
+			return hinted(endpoint.zoneHints, zone);
+		case Topology::None:
+			break;
+		}
+		return true;
+	};
 	std::vector<PortEndpoint> chosen;
 	for (const PortEndpoint &e : endpoints)
-		if (e.endpoint->ready && (!topology || inZone(e, zone)))
+		if (e.endpoint->ready && available(*e.endpoint))
 			chosen.push_back(e);
 	if (chosen.empty())
 		for (const PortEndpoint &e : endpoints)
@@ -202,7 +225,7 @@ std::string Builder::guard(const IpAddress &address, const ServicePort &port) co
 
 void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndpoint> &endpoints)
 {
-	auto cluster = realServers(clusterEndpoints(endpoints, node_.zone));
+	auto cluster = realServers(clusterEndpoints(endpoints, node_.nodeName, node_.zone));
 	auto local = realServers(localEndpoints(endpoints));
 	const auto &internal =
 		service_.internalTrafficPolicy == TrafficPolicy::Local ? local : cluster;

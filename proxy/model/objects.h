@@ -102,6 +102,8 @@ struct Endpoint {
 	std::string nodeName;
 	/* hints.forZones[].name (kube-proxy routes by the hints, not by zone) */
 	std::vector<std::string> zoneHints;
+	/* hints.forNodes[].name (trafficDistribution PreferSameNode) */
+	std::vector<std::string> nodeHints;
 
 	bool operator==(const Endpoint &) const = default;
 };

@@ -593,23 +593,28 @@ Problem Parser::parseEndpoint(const Field &field, int family, Endpoint &endpoint
 		return problem;
 
 	Field hints = field["hints"];
-	Field zones = hints["forZones"];
 	if (auto problem = checkMap(hints))
 		return problem;
-	if (auto problem = checkSequence(zones))
+	/* hints.forZones[].name and hints.forNodes[].name */
+	auto readHints = [](const Field &list, std::vector<std::string> &out) -> Problem {
+		if (auto problem = checkSequence(list))
+			return problem;
+		for (size_t i = 0; i < list.size(); i++) {
+			Field hint = list.item(i);
+			if (auto problem = checkMap(hint))
+				return problem;
+			std::string name;
+			if (auto problem = readString(hint["name"], name))
+				return problem;
+			if (name.empty())
+				return hint["name"].path() + " is missing";
+			out.push_back(std::move(name));
+		}
+		return std::nullopt;
+	};
+	if (auto problem = readHints(hints["forZones"], endpoint.zoneHints))
 		return problem;
-	for (size_t i = 0; i < zones.size(); i++) {
-		Field zone = zones.item(i);
-		if (auto problem = checkMap(zone))
-			return problem;
-		std::string name;
-		if (auto problem = readString(zone["name"], name))
-			return problem;
-		if (name.empty())
-			return zone["name"].path() + " is missing";
-		endpoint.zoneHints.push_back(name);
-	}
-	return std::nullopt;
+	return readHints(hints["forNodes"], endpoint.nodeHints);
 }
 
 Problem Parser::parseEndpointSlice(const Field &root, const Labels &labels, EndpointSlice &slice,
