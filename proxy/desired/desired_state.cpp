@@ -291,6 +291,8 @@ void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndp
 		if (allowFromNode)
 			addSet(sets::LoadBalancerSourceIP,
 			       ipset::Entry::ipPortIp(ingress, port.protocol, port.port, ingress));
+		else if (anyRange)
+			state_.closedToNode.insert({ family_, port.protocol, ingress, port.port, 0 });
 	}
 
 	if (port.nodePort &&
@@ -344,6 +346,7 @@ ServiceState computeServiceState(const Service &service,
 			  std::back_inserter(state.virtualServers));
 		state.addresses.merge(part.addresses);
 		state.setEntries.merge(part.setEntries);
+		state.closedToNode.merge(part.closedToNode);
 		std::move(part.refusals.begin(), part.refusals.end(),
 			  std::back_inserter(state.refusals));
 	}

@@ -65,11 +65,14 @@ struct ServiceState {
 	std::vector<WantedVirtualServer> virtualServers;
 	std::set<IpAddress> addresses;
 	std::set<SetEntry> setEntries;
+	/* Load balancers this node may not reach (see RulesInput::closedToNode). */
+	std::set<ipvs::ServiceKey> closedToNode;
 	std::vector<Refusal> refusals;
 
 	bool empty() const
 	{
-		return virtualServers.empty() && addresses.empty() && setEntries.empty();
+		return virtualServers.empty() && addresses.empty() && setEntries.empty() &&
+		       closedToNode.empty();
 	}
 };
 

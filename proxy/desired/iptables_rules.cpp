@@ -97,10 +97,9 @@ void chainHeaders(Writer &w, const char *table)
 
 } /* namespace */
 
-std::string buildRuleset(int family, const RuleConfig &config,
-			 const std::set<std::string> &nonEmptySets)
+std::string buildRuleset(int family, const RuleConfig &config, const RulesInput &input)
 {
-	Writer w(family, nonEmptySets);
+	Writer w(family, input.nonEmptySets);
 	char mark[32];
 	std::snprintf(mark, sizeof(mark), "0x%x", 1u << config.masqueradeBit);
 	const std::string markMask = std::string(mark) + "/" + mark;
@@ -198,6 +197,19 @@ std::string buildRuleset(int family, const RuleConfig &config,
 			  "source ip for packet filter purpose", sets::LoadBalancerSourceIP,
 			  "dst,dst,src", "", "RETURN");
 		w.line("-A KUBE-SOURCE-RANGES-FIREWALL -j DROP");
+	}
+	/*
+	 * A load balancer whose source ranges leave this node out: the node's
+	 * own connections to it (source and virtual address both the LB IP
+	 * under IPVS) are dropped, as kube-proxy does.
+	 */
+	for (const ipvs::ServiceKey &key : input.closedToNode) {
+		if (key.family != family)
+			continue;
+		std::string address = key.address.toString();
+		w.line("-A KUBE-IPVS-OUT-FILTER -s " + address + " -m ipvs --vaddr " + address +
+		       " --vproto " + std::string(protocolKeyword(key.protocol)) + " --vport " +
+		       std::to_string(key.port) + " -j DROP");
 	}
 	w.line("-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark "
 	       "--mark " + markMask + " -j ACCEPT");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/address.h"
+#include "ipvs/virtual_server.h"
 
 namespace kipvs::proxy {
 
@@ -18,6 +19,19 @@ struct RuleConfig {
 	unsigned int masqueradeBit = 14;
 	/* --cluster-cidr of this family; unset when not given. */
 	std::vector<IpPrefix> clusterCIDRs;
+};
+
+/* What the rules depend on besides the flags: nothing else of the desired state. */
+struct RulesInput {
+	/* kipvs's set names (both families) that have members. */
+	std::set<std::string> nonEmptySets;
+	/*
+	 * Load-balancer virtual servers whose loadBalancerSourceRanges leave
+	 * this node out: traffic from the node to them is dropped.
+	 */
+	std::set<ipvs::ServiceKey> closedToNode;
+
+	bool operator==(const RulesInput &) const = default;
 };
 
 /* One jump from a built-in chain into a kipvs chain. */
@@ -37,9 +51,8 @@ const std::vector<std::pair<std::string, std::string>> &ownChains();
 /*
  * The iptables-restore --noflush input that (re)writes kipvs's chains for
  * one family. A rule that matches a set is written only when that set has
- * entries: nonEmptySets holds the family's set names that do.
+ * entries (input.nonEmptySets).
  */
-std::string buildRuleset(int family, const RuleConfig &config,
-			 const std::set<std::string> &nonEmptySets);
+std::string buildRuleset(int family, const RuleConfig &config, const RulesInput &input);
 
 } /* namespace kipvs::proxy */

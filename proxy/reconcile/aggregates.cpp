@@ -26,6 +26,7 @@ ServiceEntry ServiceEntry::of(const ServiceState &state, int64_t created)
 	}
 	computed.addresses.assign(state.addresses.begin(), state.addresses.end());
 	computed.setEntries.assign(state.setEntries.begin(), state.setEntries.end());
+	computed.closedToNode.assign(state.closedToNode.begin(), state.closedToNode.end());
 	return computed;
 }
 
@@ -44,7 +45,7 @@ void Aggregates::put(const ObjectName &name, ServiceEntry &&entry, Affected &aff
 		 */
 		auto sameKey = [](const auto &a, const auto &b) { return a.first == b.first; };
 		if (before.created == entry.created && before.addresses == entry.addresses &&
-		    before.setEntries == entry.setEntries &&
+		    before.setEntries == entry.setEntries && before.closedToNode == entry.closedToNode &&
 		    std::equal(before.servers.begin(), before.servers.end(), entry.servers.begin(),
 			       entry.servers.end(), sameKey)) {
 			for (const auto &[key, wanted] : entry.servers)
@@ -76,6 +77,8 @@ void Aggregates::put(const ObjectName &name, ServiceEntry &&entry, Affected &aff
 			setSizes_[setEntry.set]++;
 		affected.entries.insert(setEntry);
 	}
+	for (const ipvs::ServiceKey &key : kept.closedToNode)
+		closedToNode_[key]++;
 }
 
 void Aggregates::forget(const ObjectName &name, Affected &affected)
@@ -104,6 +107,9 @@ void Aggregates::forget(const ObjectName &name, Affected &affected)
 		}
 		affected.entries.insert(entry);
 	}
+	for (const ipvs::ServiceKey &key : state.closedToNode)
+		if (--closedToNode_[key] == 0)
+			closedToNode_.erase(key);
 	services_.erase(it);
 }
 

@@ -36,6 +36,7 @@ struct ServiceEntry {
 	std::map<ipvs::ServiceKey, WantedServer> servers;
 	std::vector<IpAddress> addresses;
 	std::vector<SetEntry> setEntries;
+	std::vector<ipvs::ServiceKey> closedToNode;
 
 	/* The compact form of what computeServiceState() made for a Service created then. */
 	static ServiceEntry of(const ServiceState &state, int64_t created);
@@ -87,6 +88,8 @@ public:
 	const std::map<SetEntry, unsigned int> &entries() const { return wantedEntries_; }
 	/* Entries per set that has any. */
 	const std::map<std::string, unsigned int> &setSizes() const { return setSizes_; }
+	/* Load balancers closed to this node, by how many services want that. */
+	const std::map<ipvs::ServiceKey, unsigned int> &closedToNode() const { return closedToNode_; }
 
 private:
 	std::map<ObjectName, ServiceEntry> services_;
@@ -94,6 +97,7 @@ private:
 	std::map<IpAddress, unsigned int> wantedAddresses_;
 	std::map<SetEntry, unsigned int> wantedEntries_;
 	std::map<std::string, unsigned int> setSizes_;
+	std::map<ipvs::ServiceKey, unsigned int> closedToNode_;
 };
 
 } /* namespace kipvs::proxy */

@@ -390,8 +390,8 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	 */
 	SyncCounts counts;
 	/*
-	 * The iptables rules depend on the desired state only (which sets have
-	 * members), not on the rest of the kernel: iptables-save and
+	 * The iptables rules depend on the desired state only (RulesInput),
+	 * not on the rest of the kernel: iptables-save and
 	 * iptables-restore run on a thread of their own while the IPVS,
 	 * address and set changes go in (config_.rulesInParallel).
 	 */
@@ -719,20 +719,22 @@ SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
 /*
  * Which families' rules to look at (a full sync checks each for tampering)
  * and what to write; rulesWritten_ spares an incremental sync that changes
- * no set's emptiness even the building.
+ * nothing the rules depend on (RulesInput) even the building.
  */
 RulesJob Reconciler::planRules(bool full) const
 {
 	RulesJob work;
 	for (const auto &[set, size] : aggregates_.setSizes())
-		work.nonEmpty.insert(set);
-	if (!full && rulesWritten_ && *rulesWritten_ == work.nonEmpty)
+		work.input.nonEmptySets.insert(set);
+	for (const auto &[key, count] : aggregates_.closedToNode())
+		work.input.closedToNode.insert(key);
+	if (!full && rulesWritten_ && *rulesWritten_ == work.input)
 		return work;
 
 	for (int family : config_.desired.families) {
 		RulesJob::Family item;
 		item.family = family;
-		item.ruleset = buildRuleset(family, config_.rules, work.nonEmpty);
+		item.ruleset = buildRuleset(family, config_.rules, work.input);
 		item.hash = stableHash(item.ruleset);
 		auto hash = persistent_.rulesetHash.find(family);
 		item.rewrite = hash == persistent_.rulesetHash.end() || hash->second != item.hash;
@@ -775,7 +777,7 @@ SyncCounts Reconciler::finishRules(RulesJob &&work)
 	if (counts.failed)
 		rulesWritten_.reset();
 	else
-		rulesWritten_ = std::move(work.nonEmpty);
+		rulesWritten_ = std::move(work.input);
 	return counts;
 }
 

@@ -154,7 +154,7 @@ private:
 	/* persistent_ differs from what the state file holds. */
 	bool stateChanged_ = true;
 	/* Which sets had members when the rules were last written or checked. */
-	std::optional<std::set<std::string>> rulesWritten_;
+	std::optional<RulesInput> rulesWritten_;
 	/* readKernelAhead()'s outcome and timings, for the next syncAll(). */
 	std::optional<Result<void>> readAhead_;
 	std::string readAheadLaps_;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "base/error.h"
+#include "proxy/desired/iptables_rules.h"
 #include "proxy/reconcile/kernel_tables.h"
 
 namespace kipvs::proxy {
@@ -33,8 +34,8 @@ struct RulesJob {
 		std::optional<Error> error;
 	};
 	std::vector<Family> families;
-	/* The sets that have members: the ruleset was built for these. */
-	std::set<std::string> nonEmpty;
+	/* What the ruleset was built from. */
+	RulesInput input;
 	/* Planned and run (false: nothing to look at this sync). */
 	bool done = false;
 
