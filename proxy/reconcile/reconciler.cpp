@@ -383,22 +383,44 @@ size_t Reconciler::drainingCount() const
 SyncCounts Reconciler::apply(const Affected &affected, bool full)
 {
 	/*
-	 * IPVS first: a new virtual server exists before its address is bound
-	 * (no moment where the address answers with a reset), and whether kipvs
-	 * may delete one can depend on its address being on kube-ipvs0 (adopted
-	 * from kube-proxy), which applyAddresses() may be about to unbind.
+	 * The order keeps every virtual server usable from its first packet:
+	 *  1. set entries that are new, and the iptables rules when they grow
+	 *     (a set that gains its first member, a load balancer newly closed
+	 *     to the node, or rules missing, as on a cold start): a connection
+	 *     a new virtual server accepts is masqueraded and filtered as it
+	 *     must be (else the first requests of a cold start time out);
+	 *  2. IPVS: a new virtual server exists before its address is bound
+	 *     (no moment where the address answers with a reset), and whether
+	 *     kipvs may delete one can depend on its address being on
+	 *     kube-ipvs0 (adopted from kube-proxy), which step 3 may unbind;
+	 *  3. addresses;
+	 *  4. set entries that go, once their virtual servers have gone, and
+	 *     the rules when they only shrink or stay.
+	 * The rules depend on the desired state only (RulesInput), not on the
+	 * rest of the kernel: iptables-save and iptables-restore run on a
+	 * thread of their own (config_.rulesInParallel) beside step 1 when
+	 * they grow, else beside steps 2-4. A jthread joins if anything throws.
 	 */
 	SyncCounts counts;
-	/*
-	 * The iptables rules depend on the desired state only (RulesInput),
-	 * not on the rest of the kernel: iptables-save and
-	 * iptables-restore run on a thread of their own while the IPVS,
-	 * address and set changes go in (config_.rulesInParallel).
-	 */
 	RulesJob rules = planRules(full);
-	std::thread rulesWorker;
+	const bool rulesFirst = rulesGrow(rules);
+	std::jthread rulesWorker;
 	if (!rules.families.empty() && config_.rulesInParallel)
-		rulesWorker = std::thread([this, &rules]() { rules.run(tables_.rules); });
+		rulesWorker = std::jthread([this, &rules]() { rules.run(tables_.rules); });
+	auto finishRulesNow = [&]() {
+		if (rulesWorker.joinable())
+			rulesWorker.join();
+		else
+			rules.run(tables_.rules);
+		counts += finishRules(std::move(rules));
+		lap("iptables");
+	};
+
+	const std::set<SetEntry> *entries = full ? nullptr : &affected.entries;
+	counts += applySets(entries, SetChanges::Additions);
+	lap("set additions");
+	if (rulesFirst)
+		finishRulesNow();
 
 	std::vector<ipvs::Change> changes;
 	for (const ipvs::ServiceKey &key : affected.servers) {
@@ -429,14 +451,10 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	lap("IPVS");
 	counts += applyAddresses(full ? nullptr : &affected.addresses);
 	lap("addresses");
-	counts += applySets(full ? nullptr : &affected.entries);
-	lap("sets");
-	if (rulesWorker.joinable())
-		rulesWorker.join();
-	else
-		rules.run(tables_.rules);
-	counts += finishRules(std::move(rules));
-	lap("iptables");
+	counts += applySets(entries, SetChanges::Removals);
+	lap("set removals");
+	if (!rulesFirst)
+		finishRulesNow();
 	failedChanges_ += counts.failed;
 	saveState();
 	lap("state file");
@@ -638,11 +656,13 @@ SyncCounts Reconciler::applyAddresses(const std::set<IpAddress> *affected)
  * full sync), found by walking the wanted entries (sorted by set, then
  * entry) alongside each set's members, without gathering them first.
  */
-SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected)
+SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected, SetChanges which)
 {
 	SyncCounts counts;
 	std::vector<SetChange> changes;
 	auto change = [&](const std::string &set, const ipset::Entry &entry, bool add) {
+		if (add != (which == SetChanges::Additions))
+			return;
 		changes.push_back({ set, entry, add });
 		if (changes.size() >= kSetChunk) {
 			counts += applySetChanges(changes);
@@ -714,6 +734,25 @@ SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
 		}
 	}
 	return counts;
+}
+
+/*
+ * Rules to be written that match more than the ones in the kernel: written
+ * before the virtual servers that need them (see apply()).
+ */
+bool Reconciler::rulesGrow(const RulesJob &rules) const
+{
+	bool rewrite = std::any_of(rules.families.begin(), rules.families.end(),
+				   [](const RulesJob::Family &family) { return family.rewrite; });
+	if (!rewrite)
+		return false;
+	if (!rulesWritten_)
+		return true;
+	auto within = [](const auto &some, const auto &all) {
+		return std::includes(all.begin(), all.end(), some.begin(), some.end());
+	};
+	return !within(rules.input.nonEmptySets, rulesWritten_->nonEmptySets) ||
+	       !within(rules.input.closedToNode, rulesWritten_->closedToNode);
 }
 
 /*

@@ -119,10 +119,13 @@ private:
 			std::vector<ipvs::Change> &changes);
 	SyncCounts applyIpvs(const std::vector<ipvs::Change> &changes);
 	SyncCounts applyAddresses(const std::set<IpAddress> *affected);
-	SyncCounts applySets(const std::set<SetEntry> *affected);
+	/* A sync adds set entries before the IPVS changes and removes them after. */
+	enum class SetChanges { Additions, Removals };
+	SyncCounts applySets(const std::set<SetEntry> *affected, SetChanges which);
 	SyncCounts applySetChanges(const std::vector<SetChange> &changes);
 	/* The iptables part of a sync: planned and finished here, run on any thread. */
 	RulesJob planRules(bool full) const;
+	bool rulesGrow(const RulesJob &rules) const;
 	SyncCounts finishRules(RulesJob &&job);
 	void saveState();
 	/* Note the time spent since the last lap under `what` (full syncs log it). */

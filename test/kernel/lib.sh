@@ -58,6 +58,48 @@ proxy_kernel_test() {
 	require "ipset" has_ipset
 }
 
+# pod_netns NAME ADDRESS: a network namespace NAME that looks like a pod at
+# ADDRESS: a veth pair NAME-host (here) / NAME-eth0 (there), routed the way
+# CNI plugins route (a /32 on the pod, a link-local gateway answered by
+# proxy ARP on the host side).
+pod_netns() {
+	local name=$1 address=$2
+	ip netns add "$name"
+	ip link add "$name-host" type veth peer name "$name-eth0"
+	ip link set "$name-eth0" netns "$name"
+	ip link set "$name-host" up
+	ip -n "$name" link set lo up
+	ip -n "$name" addr add "$address/32" dev "$name-eth0"
+	ip -n "$name" link set "$name-eth0" up
+	ip -n "$name" route add 169.254.1.1 dev "$name-eth0"
+	ip -n "$name" route add default via 169.254.1.1 dev "$name-eth0"
+	ip addr add 169.254.1.1/32 dev "$name-host" 2>/dev/null || true
+	ip route add "$address/32" dev "$name-host"
+	sysctl -qw "net.ipv4.conf.$name-host.proxy_arp=1" net.ipv4.ip_forward=1
+}
+
+# pod_server NETNS PORT REPLY: in the background ($! is its pid), a TCP
+# server in NETNS that answers each line it reads with "REPLY\n".
+pod_server() {
+	ip netns exec "$1" python3 -c '
+import socket, sys, threading
+reply = (sys.argv[2] + "\n").encode()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(64)
+def serve(c):
+    try:
+        while c.recv(4096):
+            c.sendall(reply)
+    except ConnectionResetError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$2" "$3" &
+}
+
 # until_ok SECONDS COMMAND...: retry until it succeeds or the time is up.
 until_ok() {
 	local end=$((SECONDS + $1))

@@ -42,36 +42,9 @@ real_server_is() { # PROTO-FLAG SVC RS "WEIGHT ACTIVE"
 ip link add eth-node type dummy
 ip addr add 192.168.50.1/24 dev eth-node
 ip link set eth-node up
-ip netns add kp-pod
-ip link add kp-host type veth peer name kp-eth0
-ip link set kp-eth0 netns kp-pod
-ip link set kp-host up
-ip -n kp-pod link set lo up
-ip -n kp-pod addr add 10.244.9.2/32 dev kp-eth0
-ip -n kp-pod link set kp-eth0 up
-ip -n kp-pod route add 169.254.1.1 dev kp-eth0
-ip -n kp-pod route add default via 169.254.1.1 dev kp-eth0
-ip addr add 169.254.1.1/32 dev kp-host
-ip route add 10.244.9.2/32 dev kp-host
-sysctl -qw net.ipv4.conf.kp-host.proxy_arp=1 net.ipv4.ip_forward=1
+pod_netns kp-pod 10.244.9.2
 
-cat >"$work/pod.py" <<'PY'
-import socket, threading
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 8080)); s.listen(16)
-def serve(c):
-    try:
-        while c.recv(4096):
-            c.sendall(b"pod-1\n")
-    except ConnectionResetError:
-        pass
-    c.close()
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-ip netns exec kp-pod python3 "$work/pod.py" &
+pod_server kp-pod 8080 pod-1
 pids="$pids $!"
 
 # --- the manifests ------------------------------------------------------------

@@ -125,6 +125,47 @@ TEST_CASE("a cold sync programs everything, a repeat changes nothing", "[reconci
 	CHECK(f.kernel.log.empty());
 }
 
+TEST_CASE("set entries and growing rules go in before the virtual servers, removals after",
+	  "[reconciler][order]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	f.cache.endpointSliceUpdated(slice("web", { "10.244.1.5" }));
+	Reconciler reconciler = f.make();
+	reconciler.syncAll(node());
+	auto at = [&](const std::string &text) {
+		auto it = std::find(f.kernel.log.begin(), f.kernel.log.end(), text);
+		REQUIRE(it != f.kernel.log.end());
+		return it - f.kernel.log.begin();
+	};
+	/* Cold start: the entries and the rules, then IPVS, then the address. */
+	CHECK(at("set add KUBE-CLUSTER-IP 10.96.0.10,tcp:80") < at("restore rules 4"));
+	CHECK(at("restore rules 4") < at("add virtual server TCP 10.96.0.10:80 (rr)"));
+	CHECK(at("add virtual server TCP 10.96.0.10:80 (rr)") < at("bind 10.96.0.10"));
+	f.cache.takeChanged();
+
+	/* A second service: its entry first; the rules do not change. */
+	f.kernel.clearLog();
+	f.cache.serviceUpdated(service("api", "10.96.0.11", 443));
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(at("set add KUBE-CLUSTER-IP 10.96.0.11,tcp:443") <
+	      at("add virtual server TCP 10.96.0.11:443 (rr)"));
+	CHECK_FALSE(logged(f.kernel, "restore rules 4"));
+
+	/* Gone: the virtual server, then the address, then the entries. */
+	f.kernel.clearLog();
+	f.cache.serviceDeleted({ "default", "api" });
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(at("delete virtual server TCP 10.96.0.11:443") < at("unbind 10.96.0.11"));
+	CHECK(at("unbind 10.96.0.11") < at("set del KUBE-CLUSTER-IP 10.96.0.11,tcp:443"));
+
+	/* The last ClusterIP gone: the rules shrink after the virtual server went. */
+	f.kernel.clearLog();
+	f.cache.serviceDeleted({ "default", "web" });
+	reconciler.syncServices(node(), f.cache.takeChanged());
+	CHECK(at("delete virtual server TCP 10.96.0.10:80") < at("restore rules 4"));
+}
+
 TEST_CASE("an incremental sync touches only the changed service", "[reconciler]")
 {
 	Fixture f;
