@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # The oracle: the real kube-proxy v1.35 in IPVS mode, in a network namespace
 # of the test VM, against the host's kube-apiserver (test/cluster/up), with
-# kube-proxy's own identity. kubectl creates a Node and four Services
-# (ClusterIP, NodePort, externalIP, ClientIP affinity) with EndpointSlices;
+# kube-proxy's own identity. kubectl creates a Node and five Services
+# (ClusterIP, NodePort, externalIP, ClientIP affinity, a load balancer with
+# a source range that leaves the node out) with EndpointSlices;
 # once kube-proxy reports a sync (kubeproxy_sync_proxy_rules_last_timestamp_seconds
 # on :10249, which v1.35 labels per IP family: both families), its IPVS rules, ipsets, iptables rules and kube-ipvs0 addresses
 # must hold them, and test/cluster/kernel-state must dump them normalised. Then
@@ -51,6 +52,12 @@ api_relay "$ns" "$work"
 if ! "${kubectl[@]}" apply -f "$here/oracle-objects.yaml" >"$work/apply.log" 2>&1; then
 	cat "$work/apply.log" >&2
 	echo "FAIL: kubectl could not create the test objects" >&2
+	exit 1
+fi
+if ! "${kubectl[@]}" -n oracle patch service fenced --subresource=status --type=merge \
+	-p '{"status":{"loadBalancer":{"ingress":[{"ip":"203.0.113.20"}]}}}' >>"$work/apply.log" 2>&1; then
+	cat "$work/apply.log" >&2
+	echo "FAIL: kubectl could not set the load balancer's ingress IP" >&2
 	exit 1
 fi
 
@@ -116,7 +123,18 @@ check "iptables rules match the sets" has_all iptables "$rules" \
 check "iptables: KUBE-SERVICES hooked into nat PREROUTING and OUTPUT" has_all iptables "$rules" \
 	"-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES" \
 	"-A OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"
-for vip in 10.96.100.10 10.96.100.11 10.96.100.12 10.96.100.13 203.0.113.10; do
+# The load balancer closed to the node: its virtual server, its firewall
+# sets, and the node's own traffic to it dropped (kipvs writes the same rule).
+check "load balancer with a source range" has_all ipvs "$ipvs" \
+	"-A -t 203.0.113.20:80 -s rr" "-a -t 203.0.113.20:80 -r 10.244.1.10:8080 -m -w 1"
+check "its firewall sets" has_all ipset "$sets" \
+	"add KUBE-LOAD-BALANCER-FW 203.0.113.20,tcp:80" \
+	"add KUBE-LOAD-BALANCER-SOURCE-CIDR 203.0.113.20,tcp:80,198.51.100.0/24"
+out_filter=$(grep -- '^-A KUBE-IPVS-OUT-FILTER' <<<"$rules")
+echo "  kube-proxy's KUBE-IPVS-OUT-FILTER: ${out_filter:-none}"
+check "the node's own traffic to it is dropped" \
+	grep -qE -- '^-A KUBE-IPVS-OUT-FILTER -s 203\.0\.113\.20(/32)? -m ipvs --vaddr 203\.0\.113\.20(/32)? --vproto (tcp|6) --vport 80 -j DROP$' <<<"$out_filter"
+for vip in 10.96.100.10 10.96.100.11 10.96.100.12 10.96.100.13 10.96.100.14 203.0.113.10 203.0.113.20; do
 	check "kube-ipvs0 has $vip" grep -q " inet $vip/32 " <<<"$addresses"
 done
 
