@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+struct ipset_session;
+
 namespace kipvs::ipset {
 
 /*
@@ -23,12 +25,19 @@ struct Report {
 Report parseReport(std::string_view message);
 
 /*
- * libipset hands out the kernel's reason only as text (its errno stays
- * inside libipset), so the errno is recovered from that text: ENOENT for a
- * missing set or entry, EEXIST, EBUSY for a set in use, ENOSPC for a full
- * set, EINVAL for what the kernel or libipset rejects as malformed, the
- * errno itself for "Kernel error received: <strerror>", EIO otherwise.
+ * libipset hands out the kernel's reason only as text (the errno stays
+ * inside libipset), so the code is recovered by matching the text against
+ * libipset's own wording of every code (its error tables, read back once),
+ * not against phrases of ours, and mapped to an errno: the kernel's errno
+ * itself; EEXIST for an element already added or a name taken; ENOENT for
+ * one not added or a missing second set of a swap; EBUSY for a set in use;
+ * ENOSPC for too many sets; EOPNOTSUPP for an unknown type; EPROTO; EINVAL
+ * for the other ipset codes; for the codes of a set type (a full hash,
+ * an element outside a bitmap's range: ENOSPC, ERANGE, EINVAL), which
+ * libipset words by the type it last worked with, session is the one the
+ * report came from (its report is reset); EIO for a text libipset did not
+ * word from a kernel code (kept as the error's text either way).
  */
-int errnoFromReport(std::string_view text);
+int errnoFromReport(std::string_view text, struct ipset_session *session = nullptr);
 
 } /* namespace kipvs::ipset */

@@ -194,7 +194,7 @@ Error Session::failure(const std::string &operation, const std::string &object) 
 	output_->error.clear();
 	if (report.text.empty())
 		report.text = "libipset gave no reason";
-	return Error(errnoFromReport(report.text), operation, object, report.text);
+	return Error(errnoFromReport(report.text, s), operation, object, report.text);
 }
 
 Result<Session::SetHeader> Session::lookup(const std::string &set)
@@ -688,7 +688,7 @@ Result<void> Session::apply(const std::vector<SetDiff> &diffs)
 		if (report.line >= 1 && report.line <= lines.size()) {
 			const Line &line = lines[report.line - 1];
 			ipset_session_report_reset(s);
-			return Error(errnoFromReport(report.text),
+			return Error(errnoFromReport(report.text, s),
 				     (line.add ? "add to set " : "delete from set ") + line.diff->set,
 				     line.entry->toString(), report.text);
 		}
