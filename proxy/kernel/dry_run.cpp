@@ -30,10 +30,10 @@ std::vector<Result<void>> DryRunTables::apply(const std::vector<IpAddress> &add,
 	return std::vector<Result<void>>(add.size() + remove.size());
 }
 
-Result<void> DryRunTables::ensureSets(const std::vector<ipset::SetSpec> &specs)
+std::vector<Result<void>> DryRunTables::ensureSets(const std::vector<ipset::SetSpec> &specs)
 {
 	std::fprintf(out_, "would ensure %zu ipsets exist\n", specs.size());
-	return {};
+	return std::vector<Result<void>>(specs.size());
 }
 
 std::vector<Result<void>> DryRunTables::apply(const std::vector<SetChange> &changes)

@@ -33,7 +33,7 @@ public:
 	std::vector<Result<void>> apply(const std::vector<IpAddress> &add,
 					const std::vector<IpAddress> &remove) override;
 
-	Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) override;
+	std::vector<Result<void>> ensureSets(const std::vector<ipset::SetSpec> &specs) override;
 	Result<SetMembers> readSets(const std::vector<std::string> &names) override
 	{
 		return real_.sets.readSets(names);

@@ -95,14 +95,26 @@ std::vector<Result<void>> KernelAddressTable::apply(const std::vector<IpAddress>
 
 /* ---- ipsets -------------------------------------------------------------- */
 
-Result<void> KernelSetTable::ensureSets(const std::vector<ipset::SetSpec> &specs)
+std::vector<Result<void>> KernelSetTable::ensureSets(const std::vector<ipset::SetSpec> &specs)
 {
+	std::vector<Result<void>> results;
 	for (const ipset::SetSpec &spec : specs) {
-		if (auto created = session_.create(spec); !created)
-			return created.error();
-		types_[spec.name] = spec.type;
+		Result<void> created = session_.create(spec);
+		if (!created && created.error().code() == EEXIST) {
+			/* Left with another type or options (another version, another tool): made anew. */
+			if (auto destroyed = session_.destroy(spec.name); destroyed)
+				created = session_.create(spec);
+			else
+				created = Error(destroyed.error().code(), "recreate set", spec.name,
+						created.error().kernelMessage() +
+							"; it cannot be destroyed (" +
+							destroyed.error().kernelMessage() + ")");
+		}
+		if (created)
+			types_[spec.name] = spec.type;
+		results.push_back(std::move(created));
 	}
-	return {};
+	return results;
 }
 
 Result<SetMembers> KernelSetTable::readSets(const std::vector<std::string> &names)

@@ -53,7 +53,7 @@ class KernelSetTable : public SetTable
 public:
 	explicit KernelSetTable(ipset::Session session) : session_(std::move(session)) {}
 
-	Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) override;
+	std::vector<Result<void>> ensureSets(const std::vector<ipset::SetSpec> &specs) override;
 	Result<SetMembers> readSets(const std::vector<std::string> &names) override;
 	std::vector<Result<void>> apply(const std::vector<SetChange> &changes) override;
 

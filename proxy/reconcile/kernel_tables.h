@@ -76,8 +76,12 @@ class SetTable
 public:
 	virtual ~SetTable() = default;
 
-	/* Create the sets that are missing. */
-	virtual Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) = 0;
+	/*
+	 * Create the sets that are missing, and recreate one of another type
+	 * or options; one result per spec (one set that cannot be made does
+	 * not stop the others).
+	 */
+	virtual std::vector<Result<void>> ensureSets(const std::vector<ipset::SetSpec> &specs) = 0;
 	/* The entries of each named set (a missing set reads as empty). */
 	virtual Result<SetMembers> readSets(const std::vector<std::string> &names) = 0;
 	/* One result per change. */

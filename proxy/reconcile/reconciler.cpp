@@ -221,8 +221,20 @@ SyncCounts Reconciler::syncAll(const NodeContext &node)
 	for (int family : config_.desired.families)
 		for (ipset::SetSpec &spec : ownedSets(family))
 			specs.push_back(std::move(spec));
-	if (auto created = tables_.sets.ensureSets(specs); !created)
-		fail(created.error(), "ipsets");
+	/*
+	 * Every set that can be made is; one that cannot (another type, in use
+	 * by rules not kipvs's) is reported by name, gets no entries, and the
+	 * rules leave it out (a reference would fail the whole restore).
+	 */
+	std::vector<Result<void>> created = tables_.sets.ensureSets(specs);
+	unavailableSets_.clear();
+	for (size_t i = 0; i < specs.size(); i++) {
+		if (i < created.size() && created[i])
+			continue;
+		fail(i < created.size() ? created[i].error() : Error(EIO, "create set", specs[i].name),
+		     "ipsets");
+		unavailableSets_.insert(specs[i].name);
+	}
 	lap("link and sets");
 	/* Read ahead (readKernelAhead()) unless that failed. */
 	std::optional<Result<void>> ahead = std::exchange(readAhead_, std::nullopt);
@@ -661,7 +673,7 @@ SyncCounts Reconciler::applySets(const std::set<SetEntry> *affected, SetChanges 
 	SyncCounts counts;
 	std::vector<SetChange> changes;
 	auto change = [&](const std::string &set, const ipset::Entry &entry, bool add) {
-		if (add != (which == SetChanges::Additions))
+		if (add != (which == SetChanges::Additions) || unavailableSets_.count(set))
 			return;
 		changes.push_back({ set, entry, add });
 		if (changes.size() >= kSetChunk) {
@@ -764,7 +776,8 @@ RulesJob Reconciler::planRules(bool full) const
 {
 	RulesJob work;
 	for (const auto &[set, size] : aggregates_.setSizes())
-		work.input.nonEmptySets.insert(set);
+		if (!unavailableSets_.count(set))
+			work.input.nonEmptySets.insert(set);
 	for (const auto &[key, count] : aggregates_.closedToNode())
 		work.input.closedToNode.insert(key);
 	if (!full && rulesWritten_ && *rulesWritten_ == work.input)

@@ -148,6 +148,8 @@ private:
 	std::map<ipvs::ServiceKey, KernelVirtualServer> kernelServers_;
 	std::set<IpAddress> kernelAddresses_;
 	SetMembers kernelSets_;
+	/* kipvs's sets the last full sync could not create (see syncAll()). */
+	std::set<std::string> unavailableSets_;
 	std::set<ipvs::ServiceKey> draining_;
 	/* What failed to change: looked at again by the next syncServices(). */
 	Affected retry_;

@@ -42,7 +42,7 @@ public:
 	 * Changes whose description contains this text fail with EINVAL (IPVS
 	 * as ipvs::Change describes them, "bind 10.96.0.10", "unbind ...",
 	 * "set add KUBE-CLUSTER-IP 10.96.0.10,tcp:80", "set del ...",
-	 * "restore rules 4").
+	 * "restore rules 4", "create set KUBE-LOOP-BACK": not logged).
 	 */
 	std::string failMatching;
 	/* readServers fails (EIO) after handing out this many virtual servers. */
@@ -169,11 +169,18 @@ public:
 	}
 
 	/* SetTable */
-	Result<void> ensureSets(const std::vector<ipset::SetSpec> &specs) override
+	std::vector<Result<void>> ensureSets(const std::vector<ipset::SetSpec> &specs) override
 	{
-		for (const ipset::SetSpec &spec : specs)
-			sets[spec.name];
-		return {};
+		std::vector<Result<void>> results;
+		for (const ipset::SetSpec &spec : specs) {
+			bool failing = !failMatching.empty() &&
+				       ("create set " + spec.name).find(failMatching) != std::string::npos;
+			results.push_back(failing ? Result<void>(Error(EEXIST, "create set", spec.name))
+						  : Result<void>());
+			if (!failing)
+				sets[spec.name];
+		}
+		return results;
 	}
 
 	Result<SetMembers> readSets(const std::vector<std::string> &names) override

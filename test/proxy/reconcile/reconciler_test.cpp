@@ -564,6 +564,36 @@ TEST_CASE("a failed address, set or rules change is retried by the next sync and
 	CHECK(f.kernel.log.empty());
 }
 
+TEST_CASE("a set that cannot be created is reported by name and left out; the rest goes in",
+	  "[reconciler][sets]")
+{
+	Fixture f;
+	f.cache.serviceUpdated(service("web", "10.96.0.10", 80));
+	EndpointSlice local = slice("web", { "10.244.1.5" });
+	local.endpoints[0].nodeName = "node-a";
+	f.cache.endpointSliceUpdated(local);
+	f.kernel.failMatching = "create set KUBE-LOOP-BACK";
+	Reconciler reconciler = f.make();
+	SyncCounts counts = reconciler.syncAll(node());
+	CHECK(counts.failed == 1);
+	REQUIRE(f.errors.size() == 1);
+	CHECK_THAT(f.errors[0], Catch::Contains("KUBE-LOOP-BACK"));
+	/* Everything else: the virtual server, the other sets, rules without the missing set. */
+	CHECK(f.kernel.servers.size() == 1);
+	CHECK(f.kernel.sets["KUBE-CLUSTER-IP"].size() == 1);
+	CHECK_FALSE(f.kernel.sets.count("KUBE-LOOP-BACK"));
+	CHECK(f.kernel.rules[AF_INET].find("KUBE-CLUSTER-IP") != std::string::npos);
+	CHECK(f.kernel.rules[AF_INET].find("KUBE-LOOP-BACK") == std::string::npos);
+	CHECK_FALSE(reconciler.retryPending());
+
+	/* Once it can be made, the next full sync makes it, fills it and matches it. */
+	f.kernel.failMatching.clear();
+	counts = reconciler.syncAll(node());
+	CHECK(counts.failed == 0);
+	CHECK(f.kernel.sets["KUBE-LOOP-BACK"].size() == 1);
+	CHECK(f.kernel.rules[AF_INET].find("KUBE-LOOP-BACK") != std::string::npos);
+}
+
 TEST_CASE("an externalIP of another node is refused once and counted", "[reconciler][guard]")
 {
 	Fixture f;
