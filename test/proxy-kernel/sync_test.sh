@@ -160,6 +160,15 @@ check "--dry-run changes nothing" test "$(ipvsadm -Sn)" = "$before"
 check "--dry-run leaves the ownership record as it was" cmp -s "$state" "$state.before"
 rm -f "$state.before"
 
+# Strict ARP and the IPVS timeouts reach the kernel (this namespace's).
+timeout 400 "$proxy" --manifests "$manifests" --hostname-override node-a --sync-once \
+	--ipvs-strict-arp --ipvs-tcp-timeout=901s --ipvs-tcpfin-timeout=61s --ipvs-udp-timeout=5m1s \
+	>/dev/null 2>"$log"
+arp="$(cat /proc/sys/net/ipv4/conf/all/arp_ignore)/$(cat /proc/sys/net/ipv4/conf/all/arp_announce)"
+check "--ipvs-strict-arp sets arp_ignore=1, arp_announce=2 ($arp)" test "$arp" = "1/2"
+check "the IPVS timeouts are set ($(ipvsadm -L --timeout))" \
+	sh -c "ipvsadm -L --timeout | grep -qx 'Timeout (tcp tcpfin udp): 901 61 301'"
+
 timeout 400 "$proxy" --cleanup 2>"$log"
 check "--cleanup exits 0" test $? -eq 0
 check "--cleanup leaves only the foreign virtual server" \
