@@ -7,7 +7,7 @@
 # accepted and then lost because the sets and iptables rules its traffic
 # needs were not in place yet (kipvs-proxy writes them before the virtual
 # servers when they grow). Then a Service added to the running daemon,
-# under the same loop.
+# under the same loop; then a node address added and removed at runtime.
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
@@ -134,6 +134,16 @@ for name in cluster nodeport; do
 	check "no new-$name connection was accepted and then lost: $(head -n 1 "$work/$name")" \
 		grep -q ' lost=0$' "$work/$name"
 done
+
+# A node address added at runtime gets the NodePorts, and loses them when
+# it goes, without a restart (rtnetlink tells the daemon).
+fulls=$(grep -c 'full sync' "$log")
+ip addr add 192.168.51.1/24 dev eth-node
+check "an address added at runtime serves the NodePorts" \
+	until_ok 20 sh -c "ipvsadm -Ln -t 192.168.51.1:30310 && ipvsadm -Ln -t 192.168.51.1:30320"
+ip addr del 192.168.51.1/24 dev eth-node
+check "and stops when the address goes" until_ok 20 sh -c "! ipvsadm -Ln -t 192.168.51.1:30310"
+check "without a full sync" test "$(grep -c 'full sync' "$log")" = "$fulls"
 
 if [ "$failures" -ne 0 ]; then
 	for name in cluster nodeport; do echo "--- $name" >&2; cat "$work/$name" >&2; done
