@@ -387,6 +387,16 @@ TEST_CASE("malformed YAML: the line and column, and the cause", "[manifest]")
 	CHECK(*r.error == "line 2, column 1: found unexpected end of stream "
 			  "(while scanning a quoted scalar at line 1, column 4)");
 
+	/* A collection followed by one of another kind, or less indented: not further documents. */
+	r = read("- a\nb: c\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 1: did not find expected '-' indicator "
+			  "(while parsing a block collection at line 1, column 1)");
+	r = read("  a: 1\n b: 2\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 2: did not find expected <document start>");
+	CHECK(r.documents == std::vector<std::string>{ "{a:1}" });
+
 	/* Bytes that are not UTF-8 are found by libyaml's reader, which counts bytes. */
 	r = read("a: 1\nb: x\xff\n");
 	REQUIRE(r.error);
