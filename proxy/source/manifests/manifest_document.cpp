@@ -1,24 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Manifest documents: yaml-cpp events, or JSON directly, into ManifestValue trees.
+ * Manifest documents: the arena, and JSON read directly into ManifestValue trees.
  */
 #include "proxy/source/manifests/manifest_document.h"
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <exception>
-#include <map>
-#include <sstream>
 #include <type_traits>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/parser.h>
+#include "proxy/source/manifests/manifest_yaml.h"
 
 namespace kipvs::proxy {
 
@@ -101,118 +96,6 @@ template std::span<const ManifestMember> ManifestArena::copy(std::span<const Man
 
 namespace {
 
-/* Moves the children a reader stacked up from base on into the arena. */
-template<typename T>
-std::span<const T> takeScratch(ManifestArena &arena, std::vector<T> &scratch, size_t base)
-{
-	auto children = arena.copy(std::span<const T>(scratch.data() + base, scratch.size() - base));
-	scratch.erase(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end());
-	return children;
-}
-
-/* Builds one document's tree from yaml-cpp's events. */
-class TreeBuilder : public YAML::EventHandler
-{
-public:
-	TreeBuilder(const std::function<void(const ManifestValue &)> &onDocument,
-		    ManifestArena &arena)
-		: onDocument_(onDocument), arena_(arena), start_(arena.mark())
-	{
-	}
-
-	void OnDocumentStart(const YAML::Mark &) override
-	{
-		stack_.clear();
-		anchors_.clear();
-		arena_.rewind(start_);
-		arena_.scratchItems.clear();
-		arena_.scratchMembers.clear();
-		root_ = ManifestValue();
-	}
-	void OnDocumentEnd() override { onDocument_(root_); }
-
-	void OnNull(const YAML::Mark &, YAML::anchor_t anchor) override
-	{
-		add(ManifestValue(), anchor);
-	}
-	void OnAlias(const YAML::Mark &, YAML::anchor_t anchor) override
-	{
-		/* The tree is never changed once built: the alias shares it. */
-		auto it = anchors_.find(anchor);
-		add(it == anchors_.end() ? ManifestValue() : it->second, 0);
-	}
-	void OnScalar(const YAML::Mark &, const std::string &tag, YAML::anchor_t anchor,
-		      const std::string &value) override
-	{
-		/* yaml-cpp tags plain scalars "?" and quoted ones "!". */
-		add(ManifestValue::scalar(arena_.copy(value), tag == "?"), anchor);
-	}
-	void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor,
-			     YAML::EmitterStyle::value) override
-	{
-		stack_.push_back({ ManifestValue::Type::Sequence, anchor, arena_.scratchItems.size() });
-	}
-	void OnSequenceEnd() override { pop(); }
-	void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor,
-			YAML::EmitterStyle::value) override
-	{
-		stack_.push_back({ ManifestValue::Type::Map, anchor, arena_.scratchMembers.size() });
-	}
-	void OnMapEnd() override { pop(); }
-
-private:
-	struct Frame {
-		ManifestValue::Type type;
-		YAML::anchor_t anchor;
-		/* Where its children start on the arena's scratch stack. */
-		size_t base;
-		/* A map's key, read and waiting for its value. */
-		bool haveKey = false;
-		std::string_view key = {};
-	};
-
-	void pop()
-	{
-		Frame frame = stack_.back();
-		stack_.pop_back();
-		if (frame.type == ManifestValue::Type::Sequence)
-			add(ManifestValue::sequence(takeScratch(arena_, arena_.scratchItems, frame.base)),
-			    frame.anchor);
-		else
-			add(ManifestValue::map(takeScratch(arena_, arena_.scratchMembers, frame.base)),
-			    frame.anchor);
-	}
-
-	void add(const ManifestValue &value, YAML::anchor_t anchor)
-	{
-		if (anchor)
-			anchors_[anchor] = value;
-		if (stack_.empty()) {
-			root_ = value;
-			return;
-		}
-		Frame &top = stack_.back();
-		if (top.type == ManifestValue::Type::Sequence) {
-			arena_.scratchItems.push_back(value);
-		} else if (!top.haveKey) {
-			top.key = value.type() == ManifestValue::Type::Scalar ? value.text()
-									      : std::string_view();
-			top.haveKey = true;
-		} else {
-			arena_.scratchMembers.push_back({ top.key, value });
-			top.haveKey = false;
-		}
-	}
-
-	const std::function<void(const ManifestValue &)> &onDocument_;
-	ManifestArena &arena_;
-	/* Where the arena was before the first document: each starts there. */
-	ManifestArena::Mark start_;
-	std::vector<Frame> stack_;
-	std::map<YAML::anchor_t, ManifestValue> anchors_;
-	ManifestValue root_;
-};
-
 /*
  * The length of the run of plain string characters at the start of
  * [p, end): up to the first quote, backslash or control character.
@@ -269,7 +152,7 @@ inline const char *skipBlanks(const char *p, const char *end)
 }
 
 /*
- * RFC 8259 JSON, strictly. Anything it refuses goes to yaml-cpp, which
+ * RFC 8259 JSON, strictly. Anything it refuses goes to libyaml, which
  * either reads it (JSON is YAML) or says where it is wrong. Building, it
  * makes a tree in the arena; not building, it only checks.
  *
@@ -391,7 +274,7 @@ private:
 			p = skipBlanks(p + 1, end_);
 		}
 		if constexpr (Building)
-			out = ManifestValue::map(takeScratch(*arena_, arena_->scratchMembers, base));
+			out = ManifestValue::map(arena_->takeScratch(arena_->scratchMembers, base));
 		return p + 1;
 	}
 
@@ -426,7 +309,7 @@ private:
 			p = skipBlanks(p + 1, end_);
 		}
 		if constexpr (Building)
-			out = ManifestValue::sequence(takeScratch(*arena_, arena_->scratchItems, base));
+			out = ManifestValue::sequence(arena_->takeScratch(arena_->scratchItems, base));
 		return p + 1;
 	}
 
@@ -461,7 +344,7 @@ private:
 				return nullptr;
 			p = skipBlanks(p + 1, end_);
 		}
-		out = ManifestValue::sequence(takeScratch(*arena_, arena_->scratchItems, base));
+		out = ManifestValue::sequence(arena_->takeScratch(arena_->scratchItems, base));
 		return p + 1;
 	}
 
@@ -638,31 +521,6 @@ std::optional<ManifestValue> expandJson(std::string_view json, ManifestArena &ar
 	return value;
 }
 
-namespace {
-
-std::optional<std::string>
-readYaml(std::string_view text, ManifestArena &arena,
-	 const std::function<void(const ManifestValue &document)> &onDocument)
-{
-	try {
-		std::istringstream stream{ std::string(text) };
-		YAML::Parser parser(stream);
-		TreeBuilder builder(onDocument, arena);
-		while (parser.HandleNextDocument(builder)) {
-		}
-	} catch (const YAML::Exception &e) {
-		if (e.mark.is_null())
-			return e.msg;
-		return "line " + std::to_string(e.mark.line + 1) + ", column " +
-		       std::to_string(e.mark.column + 1) + ": " + e.msg;
-	} catch (const std::exception &e) {
-		return std::string(e.what());
-	}
-	return std::nullopt;
-}
-
-} /* namespace */
-
 /**
  * \brief Read the documents of a manifest file, one at a time
  * \param[in] text The file's text
@@ -670,9 +528,10 @@ readYaml(std::string_view text, ManifestArena &arena,
  * \param[in] onDocument Called with each document, null ones included
  *
  * A text that is a single JSON value is read by a strict JSON reader; any
- * other text, or JSON that reader refuses, by yaml-cpp's event parser.
+ * other text, or JSON that reader refuses, by libyaml's event parser
+ * (readYamlDocuments()).
  *
- * \return nullopt, or the reason the text is not YAML, with yaml-cpp's line
+ * \return nullopt, or the reason the text is not YAML, with libyaml's line
  * and column
  */
 std::optional<std::string>
@@ -690,7 +549,7 @@ readManifestDocuments(std::string_view text, ManifestArena &arena,
 		if (json)
 			return std::nullopt;
 	}
-	auto problem = readYaml(text, arena, onDocument);
+	auto problem = readYamlDocuments(text, arena, onDocument);
 	arena.rewind(start);
 	return problem;
 }

@@ -2,11 +2,11 @@
 /*
  * A compact tree for one YAML or JSON document, read one document at a time.
  *
- * yaml-cpp's YAML::Node graph costs tens of bytes of memory per byte of
- * input, so manifests are read through yaml-cpp's event API into this
- * plain tree instead, and only one document is held at a time. JSON text
- * takes a hand-written fast path, as yaml-cpp's scanner is slow
- * (docs/benchmarks.md has the figures).
+ * A generic YAML node graph (yaml-cpp's YAML::Node) costs tens of bytes of
+ * memory per byte of input, so manifests are read into this plain tree
+ * instead, and only one document is held at a time: YAML through libyaml's
+ * event parser (manifest_yaml.cpp), JSON text by a hand-written one-pass
+ * reader, several times faster still (docs/benchmarks.md has the figures).
  *
  * The tree owns nothing: a value is a view into the text read or into a
  * ManifestArena, which holds the unescaped strings and the arrays of
@@ -153,6 +153,14 @@ public:
 	/* An array of values or members, copied out of the scratch stacks. */
 	template<typename T>
 	std::span<const T> copy(std::span<const T> values);
+	/* The children a reader stacked on scratch from base on, moved into the arena. */
+	template<typename T>
+	std::span<const T> takeScratch(std::vector<T> &scratch, size_t base)
+	{
+		auto children = copy(std::span<const T>(scratch.data() + base, scratch.size() - base));
+		scratch.resize(base);
+		return children;
+	}
 
 	/* Scratch stacks: children of the arrays and maps being read. */
 	std::vector<ManifestValue> scratchItems;

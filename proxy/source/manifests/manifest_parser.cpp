@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Manifest parsing: yaml-cpp documents checked field by field into proxy/objects.h.
+ * Manifest parsing: YAML and JSON documents checked field by field into proxy/objects.h.
  */
 #include "proxy/source/manifests/manifest_parser.h"
 
@@ -712,7 +712,7 @@ Problem Parser::parseNode(const Field &root, Node &node)
  * \param[in] text The whole file, YAML or JSON
  * \param[in] fileName The name problems are reported under
  *
- * A text that is not YAML yields only a syntaxError naming yaml-cpp's line
+ * A text that is not YAML yields only a syntaxError naming libyaml's line
  * and column, so the caller can keep what the file served before. Otherwise
  * each invalid object is one entry of errors and is left out; everything
  * else is returned. No exception leaves this function.

@@ -60,10 +60,11 @@ struct ManifestFile {
  * the problems.
  *
  * JSON text is read by a fast strict reader (in a text over 256 KiB, a
- * List's items one at a time); YAML by yaml-cpp, which is about 50 times
- * slower per byte: large generated manifests are best written as JSON.
+ * List's items one at a time); YAML by libyaml's event parser, about 3.5
+ * times slower for the same objects (docs/benchmarks.md).
  *
- * Never throws: yaml-cpp's exceptions become problems.
+ * Never throws: what is wrong with the text or an object is returned as a
+ * problem.
  */
 ManifestFile parseManifest(std::string_view text, const std::string &fileName);
 

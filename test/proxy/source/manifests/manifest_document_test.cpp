@@ -140,7 +140,7 @@ TEST_CASE("JSON strings: quotes, escapes and control characters wherever they fa
 	CHECK(r.inText == std::vector<bool>{ true });
 }
 
-TEST_CASE("JSON the strict reader refuses goes to yaml-cpp", "[manifest]")
+TEST_CASE("JSON the strict reader refuses goes to the YAML reader", "[manifest]")
 {
 	/* Single quotes, and a raw tab in a string: YAML, not JSON. */
 	Read r = read("{ \"a\": 'x', \"b\": \"1\t2\" }");
@@ -148,7 +148,7 @@ TEST_CASE("JSON the strict reader refuses goes to yaml-cpp", "[manifest]")
 	CHECK(r.documents == std::vector<std::string>{ "{a:\"x\",b:\"1\t2\"}" });
 	CHECK(r.inText == std::vector<bool>{ false });
 
-	/* Neither: yaml-cpp's line and column. */
+	/* Neither: libyaml's line and column. */
 	r = read("{ \"a\": [ 1, 2 }\n");
 	REQUIRE(r.error);
 	CHECK_THAT(*r.error, Catch::StartsWith("line 1, column "));
@@ -166,7 +166,7 @@ TEST_CASE("JSON the strict reader refuses goes to yaml-cpp", "[manifest]")
 	}
 }
 
-TEST_CASE("JSON nested 200 deep is read as JSON, deeper by yaml-cpp", "[manifest]")
+TEST_CASE("JSON nested 200 deep is read as JSON, deeper as YAML", "[manifest]")
 {
 	auto nested = [](int depth) {
 		return std::string(static_cast<size_t>(depth), '[') + "\"x\"" +
@@ -177,7 +177,7 @@ TEST_CASE("JSON nested 200 deep is read as JSON, deeper by yaml-cpp", "[manifest
 	CHECK(r.documents == std::vector<std::string>{ nested(200) });
 	CHECK(r.inText == std::vector<bool>{ true });
 
-	/* The same tree, but yaml-cpp's: its scalars are copies. */
+	/* The same tree, but libyaml's: its scalars are copies. */
 	r = read(nested(201));
 	REQUIRE_FALSE(r.error);
 	CHECK(r.documents == std::vector<std::string>{ nested(201) });
@@ -260,7 +260,7 @@ TEST_CASE("a malformed item of a large List breaks the whole text", "[manifest]"
 	/*
 	 * An item nested deeper than the JSON reader goes, counting from the
 	 * top of the text, is not JSON to it even though the item alone
-	 * would be: the whole text goes to yaml-cpp, as a small one does.
+	 * would be: the whole text goes to libyaml, as a small one does.
 	 */
 	const std::string deep = ",\n  " + std::string(199, '[') + "\"x\"" + std::string(199, ']');
 	for (size_t count : { 2, 20000 }) {
@@ -295,6 +295,112 @@ d: *x
 	REQUIRE(r.error);
 	CHECK_THAT(*r.error, Catch::StartsWith("line "));
 	CHECK(r.documents == std::vector<std::string>{ "{a:1}" });
+}
+
+TEST_CASE("YAML scalars: every style, the spellings of null, tags", "[manifest]")
+{
+	Read r = read(R"(
+plain: a b
+  c
+single: 'it''s'
+double: "tab\there \u00e9 \x41"
+literal: |
+  line 1
+   line 2
+folded: >-
+  one
+  two
+
+  three
+nulls: [ ~, null, Null, NULL, "null", 'null' ]
+empty:
+tagged: !!str 80
+port: 80
+bools: [ true, "true" ]
+)");
+	REQUIRE_FALSE(r.error);
+	CHECK(r.documents ==
+	      std::vector<std::string>{ "{plain:a b c,single:\"it's\",double:\"tab\there \xc3\xa9 A\","
+					"literal:\"line 1\n line 2\n\",folded:\"one two\nthree\","
+					"nulls:[~,~,~,~,\"null\",\"null\"],empty:~,tagged:\"80\","
+					"port:80,bools:[true,\"true\"]}" });
+}
+
+TEST_CASE("YAML collections: block and flow, nested, kubectl's layout, keys that are not scalars",
+	  "[manifest]")
+{
+	Read r = read(R"(apiVersion: v1
+items:
+- kind: Service
+  spec:
+    ports:
+    - { name: http, port: 80 }
+    - name: https
+      port: 443
+  empty: { }
+  none: [ ]
+- [ a, [ b, { c: d } ] ]
+~: null key
+? { complex: key }
+: value
+)");
+	REQUIRE_FALSE(r.error);
+	CHECK(r.documents ==
+	      std::vector<std::string>{ "{apiVersion:v1,items:[{kind:Service,spec:{ports:[{name:http,port:80},"
+					"{name:https,port:443}]},empty:{},none:[]},[a,[b,{c:d}]]],"
+					":null key,:value}" });
+}
+
+TEST_CASE("YAML anchors: scalars and collections, redefined, used in later documents", "[manifest]")
+{
+	Read r = read(R"(
+a: &s text
+b: *s
+c: &s [ 1, &n 2 ]
+d: *s
+e: *n
+f: &self [ *self ]
+---
+g: *s
+)");
+	/* An alias names an anchor earlier in its own document; inside the node it names, null. */
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 9, column 4: the referenced anchor is not defined");
+	CHECK(r.documents == std::vector<std::string>{ "{a:text,b:text,c:[1,2],d:[1,2],e:2,f:[~]}" });
+}
+
+TEST_CASE("malformed YAML: the line and column, and the cause", "[manifest]")
+{
+	/* libyaml's problem, and what it was reading, where that started. */
+	Read r = read("a: 1\nb: [ 2\nc: 3\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 3, column 2: did not find expected ',' or ']' "
+			  "(while parsing a flow sequence at line 2, column 4)");
+	CHECK(r.documents.empty());
+
+	r = read("a: 1\n b: 2\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 3: mapping values are not allowed in this context");
+
+	r = read("a: \"open\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 1: found unexpected end of stream "
+			  "(while scanning a quoted scalar at line 1, column 4)");
+
+	/* A collection followed by one of another kind, or less indented: not further documents. */
+	r = read("- a\nb: c\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 1: did not find expected '-' indicator "
+			  "(while parsing a block collection at line 1, column 1)");
+	r = read("  a: 1\n b: 2\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 2: did not find expected <document start>");
+	CHECK(r.documents == std::vector<std::string>{ "{a:1}" });
+
+	/* Bytes that are not UTF-8 are found by libyaml's reader, which counts bytes. */
+	r = read("a: 1\nb: x\xff\n");
+	REQUIRE(r.error);
+	CHECK(*r.error == "line 2, column 5: invalid leading UTF-8 octet");
 }
 
 TEST_CASE("the arena: blocks reused after a rewind, large requests, copies", "[manifest]")

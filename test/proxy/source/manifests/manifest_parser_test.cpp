@@ -433,6 +433,10 @@ TEST_CASE("a file that is not YAML gives its line and column, and nothing else",
 	CHECK(file.syntaxError->object.empty());
 	CHECK_THAT(file.syntaxError->reason, Catch::StartsWith("line "));
 	CHECK_THAT(file.syntaxError->message(), Catch::StartsWith("broken.yaml: line 8, column "));
+	/* And the cause, with where the collection it breaks started. */
+	CHECK(file.syntaxError->message() ==
+	      "broken.yaml: line 8, column 6: did not find expected ',' or ']' "
+	      "(while parsing a flow sequence at line 7, column 7)");
 	CHECK(file.services.empty());
 
 	ManifestFile tab = parseManifest("{ \"kind\": \"Service\", ", "open.json");
@@ -635,12 +639,12 @@ TEST_CASE("JSON's escapes, and JSON the strict reader refuses", "[manifest]")
 	CHECK(messages(file.errors) ==
 	      std::vector<std::string>{ "quoted.json: Service default/s: spec.ports[0].port: \"80\" is not an integer" });
 
-	/* Not JSON, but YAML flow style: yaml-cpp reads it. */
+	/* Not JSON, but YAML flow style: libyaml reads it. */
 	file = parseManifest("{ apiVersion: v1, kind: Node, metadata: { name: n2 } }", "flow.json");
 	REQUIRE(file.nodes.size() == 1);
 	CHECK(file.nodes[0].name.name == "n2");
 
-	/* Neither: yaml-cpp says where. */
+	/* Neither: libyaml says where. */
 	file = parseManifest("{ \"kind\": \"Node\",\n  \"metadata\": { \"name\": \"n3\" }\n", "open.json");
 	REQUIRE_FALSE(file.parsed());
 	CHECK_THAT(file.syntaxError->message(), Catch::StartsWith("open.json: line "));
