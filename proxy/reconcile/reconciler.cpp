@@ -415,7 +415,7 @@ SyncCounts Reconciler::apply(const Affected &affected, bool full)
 	 */
 	SyncCounts counts;
 	RulesJob rules = planRules(full);
-	const bool rulesFirst = rulesGrow(rules);
+	const bool rulesFirst = rules.grows(rulesWritten_);
 	std::jthread rulesWorker;
 	if (!rules.families.empty() && config_.rulesInParallel)
 		rulesWorker = std::jthread([this, &rules]() { rules.run(tables_.rules); });
@@ -748,57 +748,17 @@ SyncCounts Reconciler::applySetChanges(const std::vector<SetChange> &changes)
 	return counts;
 }
 
-/*
- * Rules to be written that match more than the ones in the kernel: written
- * before the virtual servers that need them (see apply()).
- */
-bool Reconciler::rulesGrow(const RulesJob &rules) const
-{
-	bool rewrite = std::any_of(rules.families.begin(), rules.families.end(),
-				   [](const RulesJob::Family &family) { return family.rewrite; });
-	if (!rewrite)
-		return false;
-	if (!rulesWritten_)
-		return true;
-	auto within = [](const auto &some, const auto &all) {
-		return std::includes(all.begin(), all.end(), some.begin(), some.end());
-	};
-	return !within(rules.input.nonEmptySets, rulesWritten_->nonEmptySets) ||
-	       !within(rules.input.closedToNode, rulesWritten_->closedToNode);
-}
-
-/*
- * Which families' rules to look at (a full sync checks each for tampering)
- * and what to write; rulesWritten_ spares an incremental sync that changes
- * nothing the rules depend on (RulesInput) even the building.
- */
+/* See RulesJob::plan(); rulesWritten_ spares an incremental sync that changes nothing it needs. */
 RulesJob Reconciler::planRules(bool full) const
 {
-	RulesJob work;
+	RulesInput input;
 	for (const auto &[set, size] : aggregates_.setSizes())
 		if (!unavailableSets_.count(set))
-			work.input.nonEmptySets.insert(set);
+			input.nonEmptySets.insert(set);
 	for (const auto &[key, count] : aggregates_.closedToNode())
-		work.input.closedToNode.insert(key);
-	if (!full && rulesWritten_ && *rulesWritten_ == work.input)
-		return work;
-
-	for (int family : config_.desired.families) {
-		RulesJob::Family item;
-		item.family = family;
-		item.ruleset = buildRuleset(family, config_.rules, work.input);
-		item.hash = stableHash(item.ruleset);
-		auto hash = persistent_.rulesetHash.find(family);
-		item.rewrite = hash == persistent_.rulesetHash.end() || hash->second != item.hash;
-		auto fingerprint = persistent_.ruleFingerprint.find(family);
-		if (fingerprint != persistent_.ruleFingerprint.end())
-			item.knownFingerprint = fingerprint->second;
-		if (item.rewrite || full)
-			work.families.push_back(std::move(item));
-	}
-	if (work.families.empty())
-		work.done = true;
-	return work;
+		input.closedToNode.insert(key);
+	return RulesJob::plan(std::move(input), config_.desired.families, config_.rules, persistent_,
+			      rulesWritten_, full);
 }
 
 /* Back on the reconciler's thread: the ownership record, the log, the counts. */

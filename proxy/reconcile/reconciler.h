@@ -125,7 +125,6 @@ private:
 	SyncCounts applySetChanges(const std::vector<SetChange> &changes);
 	/* The iptables part of a sync: planned and finished here, run on any thread. */
 	RulesJob planRules(bool full) const;
-	bool rulesGrow(const RulesJob &rules) const;
 	SyncCounts finishRules(RulesJob &&job);
 	void saveState();
 	/* Note the time spent since the last lap under `what` (full syncs log it). */
