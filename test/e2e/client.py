@@ -37,7 +37,8 @@ def tcp(host, port):
 
 
 def udp(host, port):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(TIMEOUT)
         sock.connect((host, port))
         sock.send(b"query")

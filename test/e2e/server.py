@@ -3,7 +3,7 @@
 
     server.py NAME ADDRESS tcp:PORT... udp:PORT...
 
-Every TCP port serves HTTP; every request, TCP or UDP, is answered with one
+ADDRESS is IPv4 or IPv6. Every TCP port serves HTTP; every request, TCP or UDP, is answered with one
 line "NAME PORT CLIENT": who answered, on which port, and the client address
 it saw (so a test can tell masqueraded traffic from a preserved source).
 """
@@ -13,6 +13,7 @@ import sys
 import threading
 
 name, address = sys.argv[1], sys.argv[2]
+family = socket.AF_INET6 if ":" in address else socket.AF_INET
 
 
 def answer(port, client):
@@ -31,13 +32,16 @@ def serve_tcp(port):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer((address, port), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        address_family = family
+
+    server = Server((address, port), Handler)
     server.daemon_threads = True
     server.serve_forever()
 
 
 def serve_udp(port):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.bind((address, port))
     while True:
         _, client = sock.recvfrom(512)

@@ -22,19 +22,7 @@
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
-require_root
-# A mount namespace as well as a network one: its own /run holds the
-# namespaces' names, the iptables lock and kipvs's ownership record.
-if [ -z "${KIPVS_ISOLATED:-}" ]; then
-	KIPVS_ISOLATED=1 exec unshare --net --mount -- "$BASH" "$0" "$@"
-fi
-mount -t tmpfs tmpfs /run
-ip link set lo up
-require "IPVS (ip_vs)" has_ipvs
-require "dummy links" has_dummy
-require "ipset" has_ipset
-require "veth links" sh -c 'ip link add kipvs-vprobe0 type veth peer name kipvs-vprobe1 && ip link del kipvs-vprobe0'
-require "python3" python3 -c ''
+e2e_test "$@"
 
 here=$KIPVS_SOURCE_DIR/test/e2e
 proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy

@@ -58,6 +58,24 @@ proxy_kernel_test() {
 	require "ipset" has_ipset
 }
 
+# The start of an end-to-end test: root, a network and a mount namespace of
+# its own (its own /run holds the namespaces' names, the iptables lock and
+# kipvs's ownership record), and what kipvs-proxy and the test's network
+# need. Pass the test's "$@".
+e2e_test() {
+	require_root
+	if [ -z "${KIPVS_ISOLATED:-}" ]; then
+		KIPVS_ISOLATED=1 exec unshare --net --mount -- "$BASH" "$0" "$@"
+	fi
+	mount -t tmpfs tmpfs /run
+	ip link set lo up
+	require "IPVS (ip_vs)" has_ipvs
+	require "dummy links" has_dummy
+	require "ipset" has_ipset
+	require "veth links" sh -c 'ip link add kipvs-vprobe0 type veth peer name kipvs-vprobe1 && ip link del kipvs-vprobe0'
+	require "python3" python3 -c ''
+}
+
 # pod_netns NAME ADDRESS: a network namespace NAME that looks like a pod at
 # ADDRESS: a veth pair NAME-host (here) / NAME-eth0 (there), routed the way
 # CNI plugins route (a /32 on the pod, a link-local gateway answered by
