@@ -13,11 +13,7 @@ set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 . "$KIPVS_SOURCE_DIR/test/cluster/lib.sh"
 
-require_root
-require "IPVS (ip_vs)" has_ipvs
-require "network namespaces" ip netns list
-cluster_require
-[ -x "$cluster_bin/kube-proxy" ] || { echo "FAIL: $cluster_bin/kube-proxy is missing (test/cluster/build)" >&2; exit 1; }
+cluster_kernel_test
 
 here=$KIPVS_SOURCE_DIR/test/cluster-kernel
 ns=kp-oracle
@@ -62,24 +58,10 @@ if ! "${kubectl[@]}" -n oracle patch service fenced --subresource=status --type=
 fi
 
 # --- kube-proxy ----------------------------------------------------------------------
-# --conntrack-max-per-core=0: nf_conntrack_max is read-only outside the initial
-# network namespace.
-metrics=http://127.0.0.1:10249/metrics
 start_time=$(date +%s)
-ip netns exec "$ns" "$cluster_bin/kube-proxy" --proxy-mode=ipvs \
-	--kubeconfig="$work/kube-proxy.kubeconfig" --hostname-override=oracle-node \
-	--cluster-cidr=10.244.0.0/16 --conntrack-max-per-core=0 \
-	--metrics-bind-address=127.0.0.1:10249 --healthz-bind-address=127.0.0.1:10256 \
-	--v=2 >"$work/kube-proxy.log" 2>&1 &
-proxy=$!
-
-synced_since() { # EPOCH-SECONDS: both IP families' proxiers synced at or after it
-	local text family
-	text=$(ip netns exec "$ns" curl -fsS --max-time 5 "$metrics") || return 1
-	for family in IPv4 IPv6; do
-		number_at_least "$(metric_value "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"$family\"}" <<<"$text")" "$1" || return 1
-	done
-}
+kube_proxy_start "$ns" "$work" oracle-node
+proxy=$kube_proxy_pid
+synced_since() { kube_proxy_synced_since "$ns" "$1"; }
 if ! until_ok 300 synced_since "$start_time"; then
 	report
 	echo "FAIL: kube-proxy did not report a sync within 300 s" >&2

@@ -30,6 +30,18 @@ cluster_require() {
 	fi
 }
 
+# cluster_kernel_test: the start of a test that runs the real kube-proxy in
+# the VM against the control plane: root, IPVS, network namespaces, the
+# control plane (cluster_require) and the kube-proxy binary.
+cluster_kernel_test() {
+	require_root
+	require "IPVS (ip_vs)" has_ipvs
+	require "network namespaces" ip netns list
+	cluster_require
+	[ -x "$cluster_bin/kube-proxy" ] ||
+		{ echo "FAIL: $cluster_bin/kube-proxy is missing (test/cluster/build)" >&2; exit 1; }
+}
+
 # cluster_logs: the end of the control plane's logs, for a failure report.
 cluster_logs() {
 	local log
@@ -74,4 +86,30 @@ metric_value() {
 # number_at_least A B: A >= B, both decimal or Prometheus exponent notation.
 number_at_least() {
 	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'
+}
+
+# kube_proxy_start NETNS DIR NODE-NAME: the real kube-proxy in IPVS mode in
+# NETNS, with kube-proxy's identity (DIR/kube-proxy.kubeconfig from
+# api_relay), logging to DIR/kube-proxy.log; its pid in kube_proxy_pid.
+# --conntrack-max-per-core=0: nf_conntrack_max is read-only outside the
+# initial network namespace.
+kube_proxy_pid=
+kube_proxy_start() {
+	ip netns exec "$1" "$cluster_bin/kube-proxy" --proxy-mode=ipvs \
+		--kubeconfig="$2/kube-proxy.kubeconfig" --hostname-override="$3" \
+		--cluster-cidr=10.244.0.0/16 --conntrack-max-per-core=0 \
+		--metrics-bind-address=127.0.0.1:10249 --healthz-bind-address=127.0.0.1:10256 \
+		--v=2 >>"$2/kube-proxy.log" 2>&1 &
+	kube_proxy_pid=$!
+}
+
+# kube_proxy_synced_since NETNS EPOCH-SECONDS: kube-proxy in NETNS reports a
+# sync at or after EPOCH of both IP families' proxiers (v1.35 runs one per
+# family and labels kubeproxy_sync_proxy_rules_last_timestamp_seconds so).
+kube_proxy_synced_since() {
+	local text family
+	text=$(ip netns exec "$1" curl -fsS --max-time 5 http://127.0.0.1:10249/metrics) || return 1
+	for family in IPv4 IPv6; do
+		number_at_least "$(metric_value "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"$family\"}" <<<"$text")" "$2" || return 1
+	done
 }
