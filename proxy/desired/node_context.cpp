@@ -90,19 +90,24 @@ bool ListeningSockets::listens(const IpAddress &address, Protocol protocol,
 	return sockets_.count({ wildcard, protocol, port }) > 0;
 }
 
-Result<std::set<IpAddress>> nodeAddresses()
+std::set<IpAddress> nodeAddressesOf(const std::vector<netlink::InterfaceAddress> &addresses)
 {
-	auto addresses = netlink::listInterfaceAddresses();
-	if (!addresses)
-		return addresses.error();
 	std::set<IpAddress> result;
-	for (const netlink::InterfaceAddress &address : *addresses) {
+	for (const netlink::InterfaceAddress &address : addresses) {
 		const IpAddress &ip = address.prefix.address();
 		if (address.interface == "kube-ipvs0" || ip.isLoopback() || ip.isLinkLocal())
 			continue;
 		result.insert(ip);
 	}
 	return result;
+}
+
+Result<std::set<IpAddress>> nodeAddresses()
+{
+	auto addresses = netlink::listInterfaceAddresses();
+	if (!addresses)
+		return addresses.error();
+	return nodeAddressesOf(*addresses);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "netlink/interface_address.h"
 #include "proxy/config/config.h"
 #include "proxy/desired/desired_state.h"
 #include "proxy/cache/service_cache.h"
@@ -34,7 +35,13 @@ private:
 	std::set<std::tuple<IpAddress, Protocol, uint16_t>> sockets_;
 };
 
-/* The node's own addresses: every interface but kube-ipvs0, no loopback or link-local. */
+/*
+ * The node's own addresses (for NodePorts and the guard): every interface
+ * but kube-ipvs0, no loopback or link-local (kube-proxy keeps IPv4
+ * link-local ones; kipvs leaves them out, as CNI plugins put their pods'
+ * gateway 169.254.1.1 on every host-side veth).
+ */
+std::set<IpAddress> nodeAddressesOf(const std::vector<netlink::InterfaceAddress> &addresses);
 Result<std::set<IpAddress>> nodeAddresses();
 
 /* Everything the desired state needs to know of this node right now. */
