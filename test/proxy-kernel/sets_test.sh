@@ -41,7 +41,8 @@ check "the other sets exist" sh -c "ipset list -n | grep -qx KUBE-NODE-PORT-TCP 
 check "the virtual servers are in" sh -c "ipvsadm -Sn | grep -q -- '-A -t 10.96.0.10:80'"
 rules=$(iptables-save)
 check "the rules are in" grep -q -- '-A KUBE-SERVICES .*--match-set KUBE-CLUSTER-IP src,dst -j KUBE-MARK-MASQ' <<<"$rules"
-check "without the set kipvs could not make" sh -c "! grep -q -- '-A KUBE-POSTROUTING .*KUBE-LOOP-BACK' <<<'$rules'"
+check "without the set kipvs could not make" \
+	bash -c '! grep -q -- "-A KUBE-POSTROUTING .*KUBE-LOOP-BACK" <<<"$1"' _ "$rules"
 
 # Once the other rule is gone, the next sync makes the set and uses it.
 iptables -D INPUT -m set --match-set KUBE-LOOP-BACK src -j ACCEPT
