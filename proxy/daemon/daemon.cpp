@@ -182,7 +182,8 @@ private:
 	/* The loop's callbacks. */
 	void sourceReadable();
 	void addressesChanged();
-	void fullSync();
+	/* rescan: ask the source first for the changes inotify missed (not at start). */
+	void fullSync(bool rescan);
 	void syncPending();
 	void drain();
 	/* Arm the incremental sync and the drain check when there is work for them. */
@@ -252,9 +253,13 @@ void Daemon::addressesChanged()
 	schedule();
 }
 
-void Daemon::fullSync()
+void Daemon::fullSync(bool rescan)
 {
 	auto start = Clock::now();
+	if (rescan) {
+		if (auto rescanned = source_.rescan(); !rescanned)
+			log_.error("manifests " + config_.manifests + ": " + rescanned.error().message());
+	}
 	SyncCounts counts = syncAll();
 	pending_.clear();
 	nodesPending_ = false;
@@ -265,7 +270,7 @@ void Daemon::fullSync()
 	lastSync_ = Clock::now();
 	logFullSync(log_, counts, lastSync_ - start);
 	/* From the end of this one: a sync longer than the period does not run back to back. */
-	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(); });
+	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(true); });
 	schedule();
 }
 
@@ -355,7 +360,7 @@ int Daemon::run()
 		log_.error(handled.error().message());
 		return 1;
 	}
-	fullSync();
+	fullSync(false);
 	auto watched = loop_.watch(source_.fd(), [this]() { sourceReadable(); });
 	if (watched && addressWatch_.fd() >= 0)
 		watched = loop_.watch(addressWatch_.fd(), [this]() { addressesChanged(); });
