@@ -145,6 +145,41 @@ private:
 	UniqueFD fd_;
 };
 
+/*
+ * The signals the loop handles (SIGTERM and SIGINT end the daemon, SIGHUP
+ * is ignored). They are blocked from the start, before the manifests load
+ * and before any thread starts, so that one arriving before the loop runs
+ * waits for it instead of killing the daemon.
+ */
+sigset_t daemonSignals()
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int signal : { SIGTERM, SIGINT, SIGHUP })
+		sigaddset(&set, signal);
+	return set;
+}
+
+/* A SIGTERM or SIGINT is waiting (blocked): the daemon has been told to exit. */
+bool stopPending()
+{
+	sigset_t pending;
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
+
+/* Take a waiting SIGTERM or SIGINT: its number, or 0 if none waits. */
+int takeStop()
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	struct timespec now = {};
+	int signal = sigtimedwait(&stop, nullptr, &now);
+	return signal > 0 ? signal : 0;
+}
+
 std::string summary(const SyncCounts &counts)
 {
 	return "added=" + std::to_string(counts.added) + " updated=" +
@@ -316,9 +351,15 @@ int Daemon::run()
 	auto start = Clock::now();
 	/* The first full sync's kernel read (dumps: kernel time) while the manifests load (CPU). */
 	std::thread kernelReader([this]() { reconciler_.readKernelAhead(); });
-	auto started = source_.start();
+	auto started = source_.start(stopPending);
 	auto loaded = Clock::now();
 	kernelReader.join();
+	/* Told to exit while loading (the load stops between files): nothing is synced. */
+	if (int signal = takeStop()) {
+		log_.info(std::string("received ") + strsignal(signal) +
+			  " while the manifests loaded: exiting before the first sync, the kernel as it was");
+		return 0;
+	}
 	if (!started) {
 		log_.error("manifests " + config_.manifests + ": " + started.error().message());
 		return 1;
@@ -329,6 +370,9 @@ int Daemon::run()
 					 loaded - start).count()) + " ms");
 
 	if (config_.syncOnce) {
+		/* One sync, then exit: the signals end it as they end any command. */
+		sigset_t signals = daemonSignals();
+		sigprocmask(SIG_UNBLOCK, &signals, nullptr);
 		start = Clock::now();
 		SyncCounts counts = syncAll();
 		logFullSync(log_, counts, Clock::now() - start);
@@ -390,6 +434,11 @@ int runDaemon(const Config &config)
 		log.error("no source given: --manifests DIR is required (the Kubernetes API "
 			  "source is not available yet)");
 		return 2;
+	}
+	sigset_t signals = daemonSignals();
+	if (sigprocmask(SIG_BLOCK, &signals, nullptr) < 0) {
+		log.error(Error(errno, "block signals").message());
+		return 1;
 	}
 
 	auto backend = KernelBackend::open();

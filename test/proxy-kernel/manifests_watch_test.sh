@@ -4,7 +4,8 @@
 # real kernel: an edit another client of a 9p mount makes (unreported) is
 # applied by the next full sync, and so is a ConfigMap-style "..data" swap;
 # a directory that goes keeps its services served and is read again when it
-# is back; an inotify queue overflow rescans at once.
+# is back; an inotify queue overflow rescans at once; SIGTERM while a large
+# directory loads exits 0 before the first sync.
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
 
@@ -194,4 +195,31 @@ check "the daemon keeps running" kill -0 "$daemon"
 stop_daemon "local directory"
 ipvsadm -C
 
+# --- SIGTERM while the manifests load ------------------------------------------------
+# 3,000 files: the load takes seconds in the VM (5,000 took 3.5 s), and
+# the daemon looks for a signal between files.
+big=$work/big
+mkdir "$big"
+python3 - "$big" <<'PY'
+import sys
+for i in range(3000):
+    with open(f"{sys.argv[1]}/svc-{i:04d}.yaml", "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Service
+metadata: {{ name: svc-{i}, namespace: load }}
+spec:
+  clusterIP: 10.97.{i // 250}.{i % 250 + 1}
+  ports: [ {{ protocol: TCP, port: 80 }} ]
+""")
+PY
+start_daemon "$work/load.log" "$proxy" --manifests "$big" --hostname-override node-a -v 2
+# Its inotify instance exists from the start of the load on.
+loading() { ls -l /proc/"$daemon"/fd 2>/dev/null | grep -q inotify && ! grep -q 'services read' "$log"; }
+end=$((SECONDS + 120))
+until loading || [ $SECONDS -ge $end ]; do sleep 0.02; done
+check "the daemon is loading the manifests" loading
+stop_daemon "SIGTERM while loading"
+check "SIGTERM while the manifests load is logged" grep -q 'received Terminated while the manifests loaded: exiting before the first sync' "$log"
+check "without syncing" sh -c "! grep -q 'full sync' '$log' && ! ipvsadm -Ln | grep -q '10\.97\.'"
+check_done "SIGTERM while loading"
 finish
