@@ -129,25 +129,25 @@ check "the first full sync is logged" until_ok 60 grep -q 'full sync' "$log"
 # The report: sed -i, and two full syncs later nothing had changed.
 sed -i '/10.244.9.7/d' "$shared/dns.yaml"
 check "an unreported sed -i is applied by a full sync (two periods)" \
-	until_ok 10 lacks_real_server 10.96.2.53 10.244.9.7
+	until_ok 20 lacks_real_server 10.96.2.53 10.244.9.7
 
 service web 10.96.2.80 10.244.9.3 | configmap_update "$shared" 02 web
 web_moved() { has_real_server 10.96.2.80 10.244.9.3 && lacks_real_server 10.96.2.80 10.244.9.2; }
-check "an unreported ..data swap is followed by a full sync" until_ok 10 web_moved
+check "an unreported ..data swap is followed by a full sync" until_ok 20 web_moved
 check "..data and the timestamped directories are not read as manifests" \
 	sh -c "! grep -q '/\.\.' '$log'"
 
 # A directory gone (unreported: found by the full sync's rescan), then back.
 mv "$shared" "$shared.away"
 check "a directory gone is logged" \
-	until_ok 10 grep -q "manifests directory $seen: the directory is gone; serving what was read from it until it is back" "$log"
-check "two more full syncs" until_ok 15 full_syncs_since "$(full_syncs)" 2
+	until_ok 20 grep -q "manifests directory $seen: the directory is gone; serving what was read from it until it is back" "$log"
+check "two more full syncs" until_ok 30 full_syncs_since "$(full_syncs)" 2
 check "its services stay programmed" has_real_server 10.96.2.53 10.244.9.2
 check "all of them" has_real_server 10.96.2.80 10.244.9.3
 mkdir "$shared"
 service dns 10.96.2.53 10.244.9.8 | write_atomically "$shared/dns.yaml"
 check "a directory back is read again" \
-	until_ok 10 grep -q "manifests directory $seen: the directory is back; reading it again" "$log"
+	until_ok 20 grep -q "manifests directory $seen: the directory is back; reading it again" "$log"
 check "what it holds now is served" until_ok 5 has_real_server 10.96.2.53 10.244.9.8
 check "what it no longer holds is not" until_ok 5 sh -c "! ipvsadm -Ln -u 10.96.2.80:53"
 check "the daemon kept running" kill -0 "$daemon"
