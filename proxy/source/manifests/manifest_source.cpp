@@ -449,6 +449,12 @@ Result<void> ManifestSource::processEvents()
 			status = readEvents(batch);
 	}
 
+	/* An overflow may have dropped the directory's own events. */
+	if (status && batch.rescan && !batch.directoryLost) {
+		struct stat st;
+		batch.directoryLost = ::stat(directory_.c_str(), &st) < 0 ||
+				      st.st_dev != watchedDevice_ || st.st_ino != watchedInode_;
+	}
 	/*
 	 * The directory went (rm -r removes its files first): what the batch
 	 * said of its files is moot, what was read stays served. It may be

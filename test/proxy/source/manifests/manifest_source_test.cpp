@@ -551,6 +551,15 @@ TEST_CASE("a removed or renamed directory: what was read stays served until it i
 		std::ofstream(f.dir.path() + ".old/a.yaml") << service("web", 9999);
 		fs::remove_all(f.dir.path() + ".old");
 	}
+	SECTION("renamed while the inotify queue overflowed: its own event lost")
+	{
+		f.dir.write("noise", "");
+		for (int i = 0; i <= maxQueuedEvents() / 2; ++i)
+			fs::rename(f.dir / (i % 2 ? "noise.old" : "noise"),
+				   f.dir / (i % 2 ? "noise" : "noise.old"));
+		fs::rename(f.dir.path(), f.dir.path() + ".old");
+		fs::remove_all(f.dir.path() + ".old");
+	}
 	pump(f.source);
 	CHECK(f.handler.take().empty());
 	CHECK(f.takeReports() == std::vector<std::string>{ gone });
