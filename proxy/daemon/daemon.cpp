@@ -147,6 +147,41 @@ private:
 	UniqueFD fd_;
 };
 
+/*
+ * The signals the loop handles (SIGTERM and SIGINT end the daemon, SIGHUP
+ * is ignored). They are blocked from the start, before the manifests load
+ * and before any thread starts, so that one arriving before the loop runs
+ * waits for it instead of killing the daemon.
+ */
+sigset_t daemonSignals()
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int signal : { SIGTERM, SIGINT, SIGHUP })
+		sigaddset(&set, signal);
+	return set;
+}
+
+/* A SIGTERM or SIGINT is waiting (blocked): the daemon has been told to exit. */
+bool stopPending()
+{
+	sigset_t pending;
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
+
+/* Take a waiting SIGTERM or SIGINT: its number, or 0 if none waits. */
+int takeStop()
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	struct timespec now = {};
+	int signal = sigtimedwait(&stop, nullptr, &now);
+	return signal > 0 ? signal : 0;
+}
+
 std::string summary(const SyncCounts &counts)
 {
 	return "added=" + std::to_string(counts.added) + " updated=" +
@@ -184,7 +219,8 @@ private:
 	/* The loop's callbacks. */
 	void sourceReadable();
 	void addressesChanged();
-	void fullSync();
+	/* rescan: ask the source first for the changes inotify missed (not at start). */
+	void fullSync(bool rescan);
 	void syncPending();
 	void drain();
 	void retry();
@@ -257,9 +293,13 @@ void Daemon::addressesChanged()
 	schedule();
 }
 
-void Daemon::fullSync()
+void Daemon::fullSync(bool rescan)
 {
 	auto start = Clock::now();
+	if (rescan) {
+		if (auto rescanned = source_.rescan(); !rescanned)
+			log_.error("manifests " + config_.manifests + ": " + rescanned.error().message());
+	}
 	SyncCounts counts = syncAll();
 	pending_.clear();
 	nodesPending_ = false;
@@ -270,7 +310,7 @@ void Daemon::fullSync()
 	lastSync_ = Clock::now();
 	logFullSync(log_, counts, lastSync_ - start);
 	/* From the end of this one: a sync longer than the period does not run back to back. */
-	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(); });
+	loop_.after(config_.ipvsSyncPeriod, [this]() { fullSync(true); });
 	schedule();
 }
 
@@ -334,9 +374,15 @@ int Daemon::run()
 	auto start = Clock::now();
 	/* The first full sync's kernel read (dumps: kernel time) while the manifests load (CPU). */
 	std::thread kernelReader([this]() { reconciler_.readKernelAhead(); });
-	auto started = source_.start();
+	auto started = source_.start(stopPending);
 	auto loaded = Clock::now();
 	kernelReader.join();
+	/* Told to exit while loading (the load stops between files): nothing is synced. */
+	if (int signal = takeStop()) {
+		log_.info(std::string("received ") + strsignal(signal) +
+			  " while the manifests loaded: exiting before the first sync, the kernel as it was");
+		return 0;
+	}
 	if (!started) {
 		log_.error("manifests " + config_.manifests + ": " + started.error().message());
 		return 1;
@@ -347,6 +393,9 @@ int Daemon::run()
 					 loaded - start).count()) + " ms");
 
 	if (config_.syncOnce) {
+		/* One sync, then exit: the signals end it as they end any command. */
+		sigset_t signals = daemonSignals();
+		sigprocmask(SIG_UNBLOCK, &signals, nullptr);
 		start = Clock::now();
 		SyncCounts counts = syncAll();
 		logFullSync(log_, counts, Clock::now() - start);
@@ -378,7 +427,7 @@ int Daemon::run()
 		log_.error(handled.error().message());
 		return 1;
 	}
-	fullSync();
+	fullSync(false);
 	auto watched = loop_.watch(source_.fd(), [this]() { sourceReadable(); });
 	if (watched && addressWatch_.fd() >= 0)
 		watched = loop_.watch(addressWatch_.fd(), [this]() { addressesChanged(); });
@@ -408,6 +457,11 @@ int runDaemon(const Config &config)
 		log.error("no source given: --manifests DIR is required (the Kubernetes API "
 			  "source is not available yet)");
 		return 2;
+	}
+	sigset_t signals = daemonSignals();
+	if (sigprocmask(SIG_BLOCK, &signals, nullptr) < 0) {
+		log.error(Error(errno, "block signals").message());
+		return 1;
 	}
 
 	auto backend = KernelBackend::open();

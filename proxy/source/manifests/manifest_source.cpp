@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <string_view>
 #include <utility>
 
 #include <dirent.h>
@@ -48,7 +50,40 @@ Result<std::string> readWholeFile(const std::string &path)
 	return text;
 }
 
+bool operator==(const struct timespec &a, const struct timespec &b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * How long after its last change a file must have been read for equal
+ * times to prove it unchanged: more than any filesystem's timestamp tick
+ * (NFS servers' may be a second).
+ */
+constexpr time_t kSettleSeconds = 2;
+
 } /* namespace */
+
+ManifestSource::Fingerprint ManifestSource::Fingerprint::of(const struct stat &st)
+{
+	Fingerprint print;
+	print.device = st.st_dev;
+	print.inode = st.st_ino;
+	print.size = st.st_size;
+	print.modified = st.st_mtim;
+	print.changed = st.st_ctim;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	time_t last = std::max(st.st_mtim.tv_sec, st.st_ctim.tv_sec);
+	print.settled = now.tv_sec - last >= kSettleSeconds;
+	return print;
+}
+
+bool ManifestSource::Fingerprint::sameFile(const Fingerprint &other) const
+{
+	return device == other.device && inode == other.inode && size == other.size &&
+	       modified == other.modified && changed == other.changed;
+}
 
 template<typename T>
 const typename ManifestSource::Table<T>::Pointer *
@@ -129,40 +164,81 @@ std::string ManifestSource::pathOf(const std::string &name) const
 
 /**
  * \brief Watch the directory, deliver everything in it, then synced()
+ * \param[in] stopRequested Asked between files; when it says true, the
+ * load stops (a daemon told to exit while a large directory loads)
  *
  * The watch is set up before the directory is read, so a file written in
  * between is not missed (at worst it is read twice, which sends nothing).
  * Files are read in sorted order.
  *
- * \return An Error when the directory cannot be watched or listed; then
- * no event has been sent
+ * \return An Error when the directory cannot be watched or listed, or
+ * ECANCELED when stopRequested said so; then no event has been sent and
+ * the source is as if never started
  */
-Result<void> ManifestSource::start()
+Result<void> ManifestSource::start(const std::function<bool()> &stopRequested)
 {
 	if (inotifyFd_ >= 0)
 		return Error(EBUSY, "start manifests source", directory_);
 
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd < 0)
+	inotifyFd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (inotifyFd_ < 0)
 		return Error(errno, "inotify_init1");
-	if (inotify_add_watch(fd, directory_.c_str(), kWatchMask) < 0) {
-		int errnum = errno;
-		::close(fd);
-		return Error(errnum, "watch manifests directory", directory_);
-	}
+	auto stop = [this](Error error) {
+		::close(inotifyFd_);
+		inotifyFd_ = -1;
+		watch_ = -1;
+		files_.clear();
+		services_ = {};
+		endpointSlices_ = {};
+		nodes_ = {};
+		return error;
+	};
+	if (auto watched = watchDirectory(); !watched)
+		return stop(watched.error());
 
 	auto names = listDirectory();
-	if (!names) {
-		::close(fd);
-		return names.error();
+	if (!names)
+		return stop(names.error());
+	for (const std::string &name : *names) {
+		if (stopRequested && stopRequested())
+			return stop(Error(ECANCELED, "load manifests directory", directory_));
+		loadFile(name, Pending::Reload);
 	}
-	inotifyFd_ = fd;
-
-	for (const std::string &name : *names)
-		loadFile(name);
 	deliver();
 	handler_.synced();
 	return {};
+}
+
+/* Watch the directory at its path (again) and remember which one it is. */
+Result<void> ManifestSource::watchDirectory()
+{
+	int watch = inotify_add_watch(inotifyFd_, directory_.c_str(), kWatchMask);
+	if (watch < 0)
+		return Error(errno, "watch manifests directory", directory_);
+	struct stat st;
+	if (::stat(directory_.c_str(), &st) < 0) {
+		int errnum = errno;
+		inotify_rm_watch(inotifyFd_, watch);
+		return Error(errnum, "watch manifests directory", directory_);
+	}
+	watch_ = watch;
+	watchedDevice_ = st.st_dev;
+	watchedInode_ = st.st_ino;
+	return {};
+}
+
+/*
+ * The directory is no longer at its path: stop watching it (its events,
+ * queued or to come, name the old watch and are ignored) and keep serving
+ * what was read from it.
+ */
+void ManifestSource::loseDirectory(const std::string &why)
+{
+	if (watch_ >= 0)
+		inotify_rm_watch(inotifyFd_, watch_);
+	watch_ = -1;
+	report_("manifests directory " + directory_ + ": " + why +
+		"; serving what was read from it until it is back");
 }
 
 Result<std::vector<std::string>> ManifestSource::listDirectory() const
@@ -189,7 +265,7 @@ Result<std::vector<std::string>> ManifestSource::listDirectory() const
  * Drain the inotify queue into what each file name needs. Only the last
  * event for a name matters: the file is re-read as it is on disk.
  */
-Result<void> ManifestSource::readEvents(std::map<std::string, Pending> &pending, bool &fullRescan)
+Result<void> ManifestSource::readEvents(Batch &batch)
 {
 	alignas(struct inotify_event) char buffer[8192];
 	for (;;) {
@@ -206,22 +282,29 @@ Result<void> ManifestSource::readEvents(std::map<std::string, Pending> &pending,
 			next += sizeof(struct inotify_event) + event->len;
 
 			if (event->mask & IN_Q_OVERFLOW) {
-				fullRescan = true;
+				batch.rescan = true;
 				continue;
 			}
-			if (event->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
-				return Error(ENOENT, "watch manifests directory", directory_);
+			/* A directory lost earlier: what remains of its watch. */
+			if (event->wd != watch_ || batch.directoryLost)
+				continue;
+			if (event->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+				batch.directoryLost = true;
+				continue;
+			}
 			if (!event->len)
 				continue;
 
 			std::string name = event->name;
 			/* Kubernetes' ConfigMap volumes swap the "..data" symlink. */
 			if (name.rfind("..", 0) == 0) {
-				fullRescan = true;
+				batch.rescan = true;
 				continue;
 			}
 			if (!isManifestName(name) || (event->mask & IN_ISDIR))
 				continue;
+
+			std::map<std::string, Pending> &pending = batch.pending;
 
 			if (event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
 				pending[name] = Pending::Reload;
@@ -241,7 +324,12 @@ Result<void> ManifestSource::readEvents(std::map<std::string, Pending> &pending,
 	}
 }
 
-Result<void> ManifestSource::rescan(std::map<std::string, Pending> &pending)
+/*
+ * Add what the directory as listed now asks for: files gone are removed,
+ * the others read if they may have changed. What the batch's events asked
+ * stands, but for a removal the listing contradicts.
+ */
+Result<void> ManifestSource::scanDirectory(std::map<std::string, Pending> &pending)
 {
 	auto names = listDirectory();
 	if (!names)
@@ -249,8 +337,74 @@ Result<void> ManifestSource::rescan(std::map<std::string, Pending> &pending)
 	for (const auto &[name, objects] : files_)
 		if (!std::binary_search(names->begin(), names->end(), name))
 			pending[name] = Pending::Remove;
-	for (const std::string &name : *names)
-		pending[name] = Pending::Reload;
+	for (const std::string &name : *names) {
+		auto [it, added] = pending.try_emplace(name, Pending::Rescan);
+		if (!added && it->second == Pending::Remove)
+			it->second = Pending::Rescan;
+	}
+	return {};
+}
+
+void ManifestSource::apply(const std::map<std::string, Pending> &pending)
+{
+	for (const auto &[name, what] : pending) {
+		if (what == Pending::Reload || what == Pending::Rescan)
+			loadFile(name, what);
+		else if (what == Pending::Remove)
+			removeFile(name);
+	}
+	deliver();
+}
+
+/**
+ * \brief Compare the directory with what was read from it and apply the
+ * difference, for the changes inotify does not report
+ *
+ * Lists the directory and stats each file (through links): one whose
+ * identity, size and times are those it had when read is not read again,
+ * one whose content hashes the same is not parsed again. A directory gone
+ * from its path is reported once and served on; once it is back, it is
+ * watched and read again. Problems with files are reported, not returned.
+ *
+ * \return An Error when the directory exists but cannot be watched or
+ * listed; the objects served so far are kept
+ */
+Result<void> ManifestSource::rescan()
+{
+	if (inotifyFd_ < 0)
+		return Error(EBADF, "rescan manifests directory", directory_);
+
+	struct stat st;
+	if (::stat(directory_.c_str(), &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return Error(errno, "rescan manifests directory", directory_);
+		/* Removed, and inotify did not say so (a network filesystem). */
+		if (watch_ >= 0)
+			loseDirectory("the directory is gone");
+		return {};
+	}
+	/* The path names another directory: a swapped link, or a replacement unreported. */
+	bool swapped = watch_ >= 0 && (st.st_dev != watchedDevice_ || st.st_ino != watchedInode_);
+	if (swapped) {
+		inotify_rm_watch(inotifyFd_, watch_);
+		watch_ = -1;
+	}
+	if (watch_ < 0) {
+		if (auto watched = watchDirectory(); !watched) {
+			if (swapped)
+				loseDirectory("the directory is gone");
+			return watched.error().code() == ENOENT ? Result<void>() : watched;
+		}
+		report_("manifests directory " + directory_ +
+			(swapped ? ": the path names another directory now; reading it"
+				 : ": the directory is back; reading it again"));
+	}
+
+	std::map<std::string, Pending> pending;
+	auto scanned = scanDirectory(pending);
+	if (!scanned)
+		return scanned;
+	apply(pending);
 	return {};
 }
 
@@ -262,24 +416,27 @@ Result<void> ManifestSource::rescan(std::map<std::string, Pending> &pending)
  * that an editor's rename-and-rewrite is one update, not a delete and an
  * add. Problems with files are reported, not returned.
  *
- * \return An Error when the watch itself failed (the directory was removed
- * or renamed); the objects served so far are kept
+ * A directory removed or renamed is reported; its objects stay served
+ * (the removals of its files that came with it are not applied) and
+ * rescan() looks for it again.
+ *
+ * \return An Error when reading the events failed; the objects served so
+ * far are kept
  */
 Result<void> ManifestSource::processEvents()
 {
 	if (inotifyFd_ < 0)
 		return Error(EBADF, "process manifests events", directory_);
 
-	std::map<std::string, Pending> pending;
-	bool fullRescan = false;
-	Result<void> status = readEvents(pending, fullRescan);
+	Batch batch;
+	Result<void> status = readEvents(batch);
 
 	auto removing = [&]() {
-		return std::any_of(pending.begin(), pending.end(),
+		return std::any_of(batch.pending.begin(), batch.pending.end(),
 				   [](const auto &entry) { return entry.second == Pending::Remove; });
 	};
 	auto deadline = std::chrono::steady_clock::now() + removalGrace_;
-	while (status && removing()) {
+	while (status && !batch.directoryLost && removing()) {
 		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
 			deadline - std::chrono::steady_clock::now());
 		if (left.count() <= 0)
@@ -289,24 +446,36 @@ Result<void> ManifestSource::processEvents()
 		if (ready < 0 && errno != EINTR)
 			break;
 		if (ready > 0)
-			status = readEvents(pending, fullRescan);
+			status = readEvents(batch);
 	}
 
-	if (status && fullRescan) {
-		status = rescan(pending);
+	/* An overflow may have dropped the directory's own events. */
+	if (status && batch.rescan && !batch.directoryLost) {
+		struct stat st;
+		batch.directoryLost = ::stat(directory_.c_str(), &st) < 0 ||
+				      st.st_dev != watchedDevice_ || st.st_ino != watchedInode_;
 	}
-
-	for (const auto &[name, what] : pending) {
-		if (what == Pending::Reload)
-			loadFile(name);
-		else if (what == Pending::Remove)
-			removeFile(name);
+	/*
+	 * The directory went (rm -r removes its files first): what the batch
+	 * said of its files is moot, what was read stays served. It may be
+	 * back already (replaced by a rename).
+	 */
+	if (batch.directoryLost) {
+		loseDirectory("the directory was removed or renamed");
+		auto again = rescan();
+		return status ? again : status;
 	}
-	deliver();
+	if (status && batch.rescan)
+		status = scanDirectory(batch.pending);
+	apply(batch.pending);
 	return status;
 }
 
-void ManifestSource::loadFile(const std::string &name)
+/*
+ * Read and parse a file: always when an event said it changed (why is
+ * Reload), only when it may have changed for a rescan (why is Rescan).
+ */
+void ManifestSource::loadFile(const std::string &name, Pending why)
 {
 	const std::string path = pathOf(name);
 	struct stat st;
@@ -321,6 +490,12 @@ void ManifestSource::loadFile(const std::string &name)
 		return;
 	}
 
+	Fingerprint now = Fingerprint::of(st);
+	auto known = files_.find(name);
+	const Fingerprint *before = known != files_.end() ? &known->second.fingerprint : nullptr;
+	if (why == Pending::Rescan && before && before->settled && before->sameFile(now))
+		return;
+
 	auto text = readWholeFile(path);
 	if (!text) {
 		if (text.error().code() == ENOENT) {
@@ -328,12 +503,20 @@ void ManifestSource::loadFile(const std::string &name)
 			return;
 		}
 		report_(text.error().message() + "; keeping what it served before");
+		/* Not reported again until it changes. */
+		files_[name].fingerprint = now;
+		return;
+	}
+	now.contentHash = std::hash<std::string_view>{}(*text);
+	if (why == Pending::Rescan && before && before->contentHash == now.contentHash) {
+		known->second.fingerprint = now;
 		return;
 	}
 
 	ManifestFile parsed = parseManifest(*text, path);
 	if (!parsed.parsed()) {
 		report_(parsed.syntaxError->message() + "; keeping what it served before");
+		files_[name].fingerprint = now;
 		return;
 	}
 	for (const ManifestProblem &problem : parsed.errors)
@@ -341,6 +524,7 @@ void ManifestSource::loadFile(const std::string &name)
 	for (const ManifestProblem &problem : parsed.notes)
 		report_(problem.message());
 	replaceFile(name, std::move(parsed));
+	files_[name].fingerprint = now;
 }
 
 void ManifestSource::removeFile(const std::string &name)

@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "proxy/source/manifests/manifest_source.h"
@@ -375,18 +377,266 @@ TEST_CASE("an object in two files: the last file in sort order wins", "[manifest
 	}
 }
 
-TEST_CASE("a removed directory: its files' deletions are sent, then the watch fails",
+namespace {
+
+/* The queue's length: more events than this and the rest are lost, with IN_Q_OVERFLOW. */
+int maxQueuedEvents()
+{
+	int events = 16384;
+	std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> events;
+	return events;
+}
+
+} /* namespace */
+
+TEST_CASE("an inotify queue overflow rescans: what changed is applied, the rest not read again",
 	  "[manifest-source]")
+{
+	Fixture f;
+	f.dir.write("a.yaml", service("web", 80));
+	f.dir.write("b.yaml", service("broken", 0) + service("ok", 81));
+	REQUIRE(f.source.start());
+	f.handler.take();
+	CHECK(f.takeReports().size() == 1);
+
+	/* Two events per rename, none merged: the queue fills, a.yaml's events are lost. */
+	f.dir.write("noise", "");
+	for (int i = 0; i <= maxQueuedEvents() / 2; ++i)
+		fs::rename(f.dir / (i % 2 ? "noise.old" : "noise"), f.dir / (i % 2 ? "noise" : "noise.old"));
+	f.dir.write("a.yaml", service("web", 8080));
+
+	pump(f.source);
+	CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/web" });
+	CHECK(f.handler.services.at({ "default", "web" }).ports[0].port == 8080);
+	/* b.yaml is unchanged: not parsed again, its problem not reported again. */
+	CHECK(f.takeReports().empty());
+}
+
+TEST_CASE("a rescan applies the changes inotify did not report", "[manifest-source]")
+{
+	Fixture f;
+	TempDir elsewhere;
+	/* A change to a link's target is not reported to the directory's watch. */
+	elsewhere.write("x.yaml", service("linked", 80) + slice("linked-1", "linked"));
+	fs::create_symlink(elsewhere / "x.yaml", f.dir / "x.yaml");
+	f.dir.write("b.yaml", service("broken", 0) + service("ok", 81));
+	REQUIRE(f.source.start());
+	f.handler.take();
+	f.takeReports();
+
+	SECTION("nothing changed: nothing sent, nothing reported again")
+	{
+		REQUIRE(f.source.rescan());
+		CHECK(f.handler.take().empty());
+		CHECK(f.takeReports().empty());
+	}
+
+	SECTION("a file changed under the same name (sed -i through the link)")
+	{
+		elsewhere.write(".x.yaml.tmp", service("linked", 80));
+		fs::rename(elsewhere / ".x.yaml.tmp", elsewhere / "x.yaml");
+		REQUIRE(f.source.rescan());
+		CHECK(f.handler.take() == std::vector<std::string>{ "EndpointSlice deleted default/linked-1" });
+	}
+
+	SECTION("a file rewritten in place, same size, same times")
+	{
+		struct stat before;
+		REQUIRE(::stat((elsewhere / "x.yaml").c_str(), &before) == 0);
+		elsewhere.write("x.yaml", service("linkes", 80) + slice("linked-1", "linked"));
+		/* As if within one timestamp tick: only the content tells. */
+		struct timespec times[2] = { before.st_atim, before.st_mtim };
+		REQUIRE(::utimensat(AT_FDCWD, (elsewhere / "x.yaml").c_str(), times, 0) == 0);
+		REQUIRE(f.source.rescan());
+		CHECK(f.handler.take() == std::vector<std::string>{ "Service deleted default/linked",
+								    "Service updated default/linkes" });
+	}
+
+	SECTION("the same content written again: not parsed again")
+	{
+		elsewhere.write("x.yaml", service("linked", 80) + slice("linked-1", "linked"));
+		f.dir.write("b.yaml", service("broken", 0) + service("ok", 81));
+		REQUIRE(f.source.rescan());
+		CHECK(f.handler.take().empty());
+		CHECK(f.takeReports().empty());
+	}
+
+	SECTION("a link's target removed")
+	{
+		fs::remove(elsewhere / "x.yaml");
+		REQUIRE(f.source.rescan());
+		CHECK(f.handler.take() == std::vector<std::string>{ "Service deleted default/linked",
+								    "EndpointSlice deleted default/linked-1" });
+	}
+}
+
+/*
+ * A ConfigMap volume: the files are links through "..data" to a
+ * timestamped directory; an update writes a new one, renames a new
+ * "..data_tmp" link over "..data" and removes the old directory.
+ */
+namespace {
+
+struct ConfigMapVolume {
+	explicit ConfigMapVolume(const TempDir &directory) : dir(directory) {}
+
+	void update(const std::map<std::string, std::string> &files)
+	{
+		std::string stamp = "..2026_12_04_01_02_0" + std::to_string(++version) + ".123";
+		fs::create_directory(dir / stamp);
+		for (const auto &[name, text] : files)
+			std::ofstream(dir / stamp + "/" + name) << text;
+		fs::create_directory_symlink(stamp, dir / "..data_tmp");
+		fs::rename(dir / "..data_tmp", dir / "..data");
+		for (const auto &[name, text] : files)
+			if (!fs::is_symlink(dir / name))
+				fs::create_symlink("..data/" + name, dir / name);
+		if (!previous.empty())
+			fs::remove_all(dir / previous);
+		previous = stamp;
+	}
+
+	const TempDir &dir;
+	int version = 0;
+	std::string previous;
+};
+
+} /* namespace */
+
+TEST_CASE("a ConfigMap volume's ..data swap is followed", "[manifest-source]")
+{
+	Fixture f;
+	ConfigMapVolume volume(f.dir);
+	volume.update({ { "a.yaml", service("web", 80) }, { "b.yaml", service("api", 443) } });
+	REQUIRE(f.source.start());
+	CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/api",
+							    "Service updated default/web", "synced" });
+	CHECK(f.takeReports().empty());
+
+	volume.update({ { "a.yaml", service("web", 8080) }, { "b.yaml", service("api", 443) } });
+	SECTION("as inotify reports it")
+	{
+		pump(f.source);
+		CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/web" });
+	}
+	SECTION("on a rescan, unreported")
+	{
+		REQUIRE(f.source.rescan());
+		CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/web" });
+	}
+	CHECK(f.handler.services.at({ "default", "web" }).ports[0].port == 8080);
+	CHECK(f.takeReports().empty());
+}
+
+TEST_CASE("a removed or renamed directory: what was read stays served until it is back",
+	  "[manifest-source]")
+{
+	Fixture f;
+	f.dir.write("a.yaml", service("web", 80));
+	f.dir.write("b.yaml", service("api", 443));
+	REQUIRE(f.source.start());
+	f.handler.take();
+	const std::string gone = "manifests directory " + f.dir.path() +
+				 ": the directory was removed or renamed; serving what was read from "
+				 "it until it is back";
+
+	SECTION("removed")
+	{
+		fs::remove_all(f.dir.path());
+	}
+	SECTION("renamed")
+	{
+		fs::rename(f.dir.path(), f.dir.path() + ".old");
+		/* Its files change where it went: not the manifests directory's concern. */
+		std::ofstream(f.dir.path() + ".old/a.yaml") << service("web", 9999);
+		fs::remove_all(f.dir.path() + ".old");
+	}
+	SECTION("renamed while the inotify queue overflowed: its own event lost")
+	{
+		f.dir.write("noise", "");
+		for (int i = 0; i <= maxQueuedEvents() / 2; ++i)
+			fs::rename(f.dir / (i % 2 ? "noise.old" : "noise"),
+				   f.dir / (i % 2 ? "noise" : "noise.old"));
+		fs::rename(f.dir.path(), f.dir.path() + ".old");
+		fs::remove_all(f.dir.path() + ".old");
+	}
+	pump(f.source);
+	CHECK(f.handler.take().empty());
+	CHECK(f.takeReports() == std::vector<std::string>{ gone });
+	CHECK(f.source.directoryGone());
+
+	/* Still gone: a rescan says nothing more. */
+	REQUIRE(f.source.rescan());
+	CHECK(f.handler.take().empty());
+	CHECK(f.takeReports().empty());
+
+	/* Back, with other contents: the rescan serves them, the watch follows them. */
+	fs::create_directory(f.dir.path());
+	f.dir.write("b.yaml", service("api", 443));
+	f.dir.write("c.yaml", service("db", 5432));
+	REQUIRE(f.source.rescan());
+	CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/db",
+							    "Service deleted default/web" });
+	CHECK(f.takeReports() == std::vector<std::string>{
+					 "manifests directory " + f.dir.path() +
+					 ": the directory is back; reading it again" });
+	CHECK_FALSE(f.source.directoryGone());
+	f.dir.write("c.yaml", service("db", 5433));
+	pump(f.source);
+	CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/db" });
+}
+
+TEST_CASE("a directory replaced by a rename is read at once", "[manifest-source]")
 {
 	Fixture f;
 	f.dir.write("a.yaml", service("web", 80));
 	REQUIRE(f.source.start());
 	f.handler.take();
 
+	const std::string next = f.dir.path() + ".next";
+	fs::create_directory(next);
+	std::ofstream(next + "/a.yaml") << service("web", 8080);
 	fs::remove_all(f.dir.path());
-	struct pollfd poller = { f.source.fd(), POLLIN, 0 };
-	REQUIRE(::poll(&poller, 1, 1000) == 1);
-	Result<void> result = f.source.processEvents();
-	CHECK_FALSE(result);
-	CHECK(f.handler.take() == std::vector<std::string>{ "Service deleted default/web" });
+	fs::rename(next, f.dir.path());
+	pump(f.source);
+	CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/web" });
+	CHECK_FALSE(f.source.directoryGone());
+}
+
+TEST_CASE("an unreported change of the directory itself is found by a rescan", "[manifest-source]")
+{
+	Fixture f;
+	TempDir first, second;
+	first.write("a.yaml", service("web", 80));
+	second.write("a.yaml", service("web", 8080));
+	/* The manifests path is a link: swapping it is no event in either directory. */
+	const std::string link = f.dir / "current";
+	fs::create_directory_symlink(first.path(), link);
+	ManifestSource source(link, f.handler,
+			      [&](const std::string &message) { f.reports.push_back(message); });
+	REQUIRE(source.start());
+	f.handler.take();
+
+	fs::create_directory_symlink(second.path(), f.dir / "next");
+	fs::rename(f.dir / "next", link);
+	REQUIRE(source.rescan());
+	CHECK(f.handler.take() == std::vector<std::string>{ "Service updated default/web" });
+	CHECK(f.takeReports() == std::vector<std::string>{ "manifests directory " + link +
+							   ": the path names another directory now; reading it" });
+}
+
+TEST_CASE("a load told to stop sends nothing", "[manifest-source]")
+{
+	Fixture f;
+	f.dir.write("a.yaml", service("web", 80));
+	f.dir.write("b.yaml", service("api", 443));
+	int asked = 0;
+	Result<void> result = f.source.start([&]() { return ++asked == 2; });
+	REQUIRE_FALSE(result);
+	CHECK(result.error().code() == ECANCELED);
+	CHECK(f.handler.take().empty());
+	CHECK(f.source.fd() < 0);
+	/* And it can start again, from nothing. */
+	REQUIRE(f.source.start());
+	CHECK(f.handler.take().size() == 3);
 }
