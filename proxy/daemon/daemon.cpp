@@ -372,8 +372,11 @@ int Daemon::run()
 		return 1;
 	}
 	auto start = Clock::now();
-	/* The first full sync's kernel read (dumps: kernel time) while the manifests load (CPU). */
-	std::thread kernelReader([this]() { reconciler_.readKernelAhead(); });
+	/*
+	 * The first full sync's kernel read (dumps: kernel time) while the
+	 * manifests load (CPU); a jthread, joined also if the load throws.
+	 */
+	std::jthread kernelReader([this]() { reconciler_.readKernelAhead(); });
 	auto started = source_.start(stopPending);
 	auto loaded = Clock::now();
 	kernelReader.join();
