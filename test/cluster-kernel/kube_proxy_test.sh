@@ -111,11 +111,12 @@ check "load balancer with a source range" has_all ipvs "$ipvs" \
 	"-A -t 203.0.113.20:80 -s rr" "-a -t 203.0.113.20:80 -r 10.244.1.10:8080 -m -w 1"
 check "its firewall sets" has_all ipset "$sets" \
 	"add KUBE-LOAD-BALANCER-FW 203.0.113.20,tcp:80" \
-	"add KUBE-LOAD-BALANCER-SOURCE-CIDR 203.0.113.20,tcp:80,198.51.100.0/24"
+	"add KUBE-LOAD-BALANCER-SOURCE-CIDR 203.0.113.20,tcp:80,192.0.2.0/24"
 out_filter=$(grep -- '^-A KUBE-IPVS-OUT-FILTER' <<<"$rules")
 echo "  kube-proxy's KUBE-IPVS-OUT-FILTER: ${out_filter:-none}"
-check "the node's own traffic to it is dropped" \
-	grep -qE -- '^-A KUBE-IPVS-OUT-FILTER -s 203\.0\.113\.20(/32)? -m ipvs --vaddr 203\.0\.113\.20(/32)? --vproto (tcp|6) --vport 80 -j DROP$' <<<"$out_filter"
+# As iptables-save prints it (the match's options in its own order).
+check "the node's own traffic to it is dropped" has iptables "$out_filter" \
+	"-A KUBE-IPVS-OUT-FILTER -s 203.0.113.20/32 -m ipvs --vproto 6 --vaddr 203.0.113.20 --vport 80 -j DROP"
 for vip in 10.96.100.10 10.96.100.11 10.96.100.12 10.96.100.13 10.96.100.14 203.0.113.10 203.0.113.20; do
 	check "kube-ipvs0 has $vip" grep -q " inet $vip/32 " <<<"$addresses"
 done

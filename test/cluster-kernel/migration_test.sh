@@ -67,6 +67,8 @@ ip -n mig-client route add default via 192.168.71.1
 ip link add cali-m1 netns mig-node type veth peer name eth0 netns mig-pod
 ip netns exec mig-node sysctl -qw net.ipv4.conf.cali-m1.proxy_arp=1 net.ipv4.neigh.cali-m1.proxy_delay=0
 ip -n mig-node link set cali-m1 up
+# The pod's gateway on the host side (the node has no default route for proxy ARP to use).
+ip -n mig-node addr add 169.254.1.1/32 dev cali-m1
 ip -n mig-node route add 10.244.1.31/32 dev cali-m1
 ip -n mig-pod addr add 10.244.1.31/32 dev eth0
 ip -n mig-pod link set eth0 up

@@ -58,12 +58,14 @@ for c in client:100 client2:200; do
 	ip -n "${c%%:*}" route add default via 192.168.60.1
 	ip -n "${c%%:*}" -6 route add default via fd00:60::1
 done
-# The pod: a routed veth, a link-local gateway for each family.
+# The pod: a routed veth, a link-local gateway for each family (here on the
+# host side of the veth: this node has no default route for proxy ARP to use).
 ip netns add pod-d1
 ip -n pod-d1 link set lo up
 ip link add cali-d1 type veth peer name eth0 netns pod-d1
 sysctl -qw net.ipv4.conf.cali-d1.proxy_arp=1 net.ipv4.neigh.cali-d1.proxy_delay=0
 ip link set cali-d1 up
+ip addr add 169.254.1.1/32 dev cali-d1
 ip -6 addr add fe80::1/64 dev cali-d1 nodad
 ip route add 10.244.1.21/32 dev cali-d1
 ip -6 route add fd00:244::21/128 dev cali-d1
@@ -104,7 +106,7 @@ slices() {
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
-metadata: { name: $1-${family%%:*}, namespace: e2e, labels: { kubernetes.io/service-name: $1 } }
+metadata: { name: $1-$(tr 'A-Z' 'a-z' <<<"${family%%:*}"), namespace: e2e, labels: { kubernetes.io/service-name: $1 } }
 addressType: ${family%%:*}
 ports: [ { name: http, protocol: TCP, port: 8080 }, { name: dns, protocol: UDP, port: 5353 } ]
 endpoints: [ { addresses: ["$address"], nodeName: node-a, conditions: { ready: true } } ]
