@@ -11,6 +11,7 @@
 # the node back from kipvs, again without a failed request.
 #
 #   mig-client 192.168.71.100 ── mig-node 192.168.71.1 (kube-proxy, kipvs-proxy)
+#   (mig-down)                    (mig-up)
 #                                   └── mig-pod 10.244.1.31 (routed veth)
 set -u
 . "$KIPVS_SOURCE_DIR/test/kernel/lib.sh"
@@ -58,11 +59,12 @@ for n in mig-node mig-client mig-pod; do
 	ip -n "$n" link set lo up
 done
 ip netns exec mig-node sysctl -qw net.ipv4.ip_forward=1
-ip link add eth0 netns mig-node type veth peer name eth0 netns mig-client
-ip -n mig-node addr add 192.168.71.1/24 dev eth0
-ip -n mig-client addr add 192.168.71.100/24 dev eth0
-ip -n mig-node link set eth0 up
-ip -n mig-client link set eth0 up
+# (Names of their own: the guest's eth0 is its link to the API server.)
+ip link add mig-up netns mig-node type veth peer name mig-down netns mig-client
+ip -n mig-node addr add 192.168.71.1/24 dev mig-up
+ip -n mig-client addr add 192.168.71.100/24 dev mig-down
+ip -n mig-node link set mig-up up
+ip -n mig-client link set mig-down up
 ip -n mig-client route add default via 192.168.71.1
 ip link add cali-m1 netns mig-node type veth peer name eth0 netns mig-pod
 ip netns exec mig-node sysctl -qw net.ipv4.conf.cali-m1.proxy_arp=1 net.ipv4.neigh.cali-m1.proxy_delay=0
@@ -83,6 +85,8 @@ check "the pod serves (before any proxy)" \
 	until_ok 120 sh -c "ip netns exec mig-node python3 '$e2e/client.py' tcp 10.244.1.31 8080 1 | grep -q '^mig-pod '"
 
 # --- kube-proxy serves the node ---------------------------------------------------------
+# A namespace an earlier run deleted may still be terminating: wait for it to go.
+"${kubectl[@]}" delete namespace migration --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1
 if ! "${kubectl[@]}" apply -f "$here/migration-objects.yaml" >"$work/apply.log" 2>&1; then
 	cat "$work/apply.log" >&2
 	echo "FAIL: kubectl could not create the test objects" >&2
