@@ -37,7 +37,7 @@ cleanup() {
 	kill $relay_pids 2>/dev/null
 	wait 2>/dev/null
 	for n in mig-node mig-client mig-pod; do ip netns del "$n" 2>/dev/null; done
-	"${kubectl[@]}" delete namespace migration --wait=false >/dev/null 2>&1
+	"${kubectl[@]}" -n migration delete service,endpointslice --all --ignore-not-found >/dev/null 2>&1
 	"${kubectl[@]}" delete node mig-node >/dev/null 2>&1
 	rm -rf "$work" /run/kipvs/state
 }
@@ -85,8 +85,9 @@ check "the pod serves (before any proxy)" \
 	until_ok 120 sh -c "ip netns exec mig-node python3 '$e2e/client.py' tcp 10.244.1.31 8080 1 | grep -q '^mig-pod '"
 
 # --- kube-proxy serves the node ---------------------------------------------------------
-# A namespace an earlier run deleted may still be terminating: wait for it to go.
-"${kubectl[@]}" delete namespace migration --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1
+# What an earlier run left (the test control plane has no namespace controller,
+# so a deleted namespace would stay terminating: objects are deleted instead).
+"${kubectl[@]}" -n migration delete service,endpointslice --all --ignore-not-found >/dev/null 2>&1
 if ! "${kubectl[@]}" apply -f "$here/migration-objects.yaml" >"$work/apply.log" 2>&1; then
 	cat "$work/apply.log" >&2
 	echo "FAIL: kubectl could not create the test objects" >&2
