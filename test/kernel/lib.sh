@@ -76,6 +76,20 @@ e2e_test() {
 	require "python3" python3 -c ''
 }
 
+# daemon_workspace: what a test of kipvs-proxy as a daemon works in: $proxy,
+# a scratch $work with an empty $manifests directory, $log for the daemon's
+# log, no ownership record left by an earlier test, and put NAME (stdin
+# becomes $manifests/NAME, atomically).
+daemon_workspace() {
+	proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy
+	work=$(mktemp -d)
+	manifests=$work/manifests
+	log=$work/proxy.log
+	mkdir "$manifests"
+	rm -f /run/kipvs/state
+}
+put() { write_atomically "$manifests/$1"; }
+
 # pod_netns NAME ADDRESS: a network namespace NAME that looks like a pod at
 # ADDRESS: a veth pair NAME-host (here) / NAME-eth0 (there), routed the way
 # CNI plugins route (a /32 on the pod, a link-local gateway answered by

@@ -13,16 +13,10 @@ set -u
 
 proxy_kernel_test "$@"
 
-proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy
-work=$(mktemp -d)
-manifests=$work/manifests
-log=$work/proxy.log
-mkdir "$manifests"
-rm -f /run/kipvs/state
+daemon_workspace
 pids=
 daemon=
 trap 'kill $pids $daemon 2>/dev/null; ip netns del cs-pod 2>/dev/null; rm -rf "$work"' EXIT
-put() { write_atomically "$manifests/$1"; }
 
 ip link add eth-node type dummy
 ip addr add 192.168.50.1/24 dev eth-node
@@ -108,16 +102,20 @@ check "the loops run before kipvs-proxy" until_ok 20 sh -c "grep -q '^fast=[1-9]
 "$proxy" --manifests "$manifests" --hostname-override node-a --ipvs-sync-period 10m -v 2 \
 	>"$work/proxy.out" 2>"$log" &
 daemon=$!
+# nothing_lost STOP WHAT: stop the loops, then no connection was accepted and lost.
+nothing_lost() {
+	sleep 1
+	touch "$work/$1"
+	sleep 0.5
+	for name in cluster nodeport; do
+		check "no $2$name connection was accepted and then lost: $(head -n 1 "$work/$name")" \
+			grep -q ' lost=0$' "$work/$name"
+	done
+}
 answered() { grep -Eq '^fast=[0-9]+ ok=([2-9]|[1-9][0-9]+) ' "$work/$1"; }
 check "the ClusterIP answers after the cold start" until_ok 300 answered cluster
 check "the NodePort answers after the cold start" until_ok 60 answered nodeport
-sleep 1
-touch "$work/stop-cold"
-sleep 0.5
-for name in cluster nodeport; do
-	check "no $name connection was accepted and then lost: $(head -n 1 "$work/$name")" \
-		grep -q ' lost=0$' "$work/$name"
-done
+nothing_lost stop-cold ""
 
 # A new Service on the running daemon: the same, with loops started before it exists.
 rm -f "$work/cluster" "$work/nodeport"
@@ -127,13 +125,7 @@ until_ok 20 test -s "$work/cluster"
 service echo2 10.96.3.20 30320 | put echo2.yaml
 check "the new ClusterIP answers" until_ok 60 answered cluster
 check "the new NodePort answers" until_ok 60 answered nodeport
-sleep 1
-touch "$work/stop-new"
-sleep 0.5
-for name in cluster nodeport; do
-	check "no new-$name connection was accepted and then lost: $(head -n 1 "$work/$name")" \
-		grep -q ' lost=0$' "$work/$name"
-done
+nothing_lost stop-new new-
 
 # A node address added at runtime gets the NodePorts, and loses them when
 # it goes, without a restart (rtnetlink tells the daemon).

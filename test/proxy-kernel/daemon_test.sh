@@ -12,17 +12,10 @@ set -u
 
 proxy_kernel_test "$@"
 
-proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy
-work=$(mktemp -d)
-manifests=$work/manifests
-log=$work/proxy.log
-mkdir "$manifests"
-rm -f /run/kipvs/state
+daemon_workspace
 pids=
 daemon=
 trap 'kill $pids $daemon 2>/dev/null; ip netns del kp-pod 2>/dev/null; rm -rf "$work"' EXIT
-
-put() { write_atomically "$manifests/$1"; }
 # One real server line of `ipvsadm -Ln -t|-u SVC`: "ADDRESS WEIGHT ACTIVE INACTIVE".
 real_server() { # PROTO-FLAG SVC RS
 	ipvsadm -Ln "$1" "$2" | awk -v rs="$3" '$1 == "->" && $2 == rs { print $2, $4, $5, $6 }'

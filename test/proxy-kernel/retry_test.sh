@@ -9,15 +9,9 @@ set -u
 
 proxy_kernel_test "$@"
 
-proxy=$KIPVS_BUILD_DIR/proxy/kipvs-proxy
-work=$(mktemp -d)
-manifests=$work/manifests
-log=$work/proxy.log
-mkdir "$manifests"
-rm -f /run/kipvs/state
+daemon_workspace
 daemon=
 trap 'kill $daemon 2>/dev/null; rm -rf "$work"' EXIT
-put() { write_atomically "$manifests/$1"; }
 
 # A dual-stack node.
 ip link add eth-node type dummy
