@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "proxy/source/manifests/manifest_parser.h"
 #include "proxy/model/objects.h"
+#include "proxy/model/source.h"
 
 namespace kipvs::proxy {
 
@@ -62,21 +63,22 @@ namespace kipvs::proxy {
  * readable. Reports go to the Report callback, one line each; nothing is
  * printed.
  */
-class ManifestSource
+class ManifestSource : public Source
 {
 public:
 	using Report = std::function<void(const std::string &message)>;
 
 	ManifestSource(std::string directory, EventHandler &handler, Report report);
-	~ManifestSource();
+	~ManifestSource() override;
 
 	ManifestSource(const ManifestSource &) = delete;
 	ManifestSource &operator=(const ManifestSource &) = delete;
 
-	Result<void> start(const std::function<bool()> &stopRequested = {});
-	int fd() const { return inotifyFd_; }
-	Result<void> processEvents();
-	Result<void> rescan();
+	Result<void> start(const std::function<bool()> &stopRequested = {}) override;
+	int fd() const override { return inotifyFd_; }
+	Result<void> processEvents() override;
+	Result<void> rescan() override;
+	std::string describe() const override { return "manifests " + directory_; }
 
 	/* Whether the directory is gone from its path (removed or renamed). */
 	bool directoryGone() const { return inotifyFd_ >= 0 && watch_ < 0; }
