@@ -753,4 +753,31 @@ ManifestFile parseManifest(std::string_view text, const std::string &fileName)
 	return out;
 }
 
+
+/**
+ * \brief Parse one object the Kubernetes API sent
+ * \param[in] object The object's tree (a list item, or a watch event's object)
+ * \param[in] apiVersion The apiVersion the object has if it does not say
+ * \param[in] kind The kind the object has if it does not say (a typed list's items)
+ * \param[in] origin What the object came from, for the problems ("API")
+ *
+ * The same checks as a manifest's object. No exception leaves this function.
+ *
+ * \return The object, or the problem that kept it out
+ */
+ManifestFile parseObject(const ManifestValue &object, std::string_view apiVersion,
+			 std::string_view kind, const std::string &origin)
+{
+	thread_local ManifestArena arena;
+	ManifestFile out;
+	Parser parser(origin, out, arena);
+	const Where where{ nullptr, 1 };
+	try {
+		parser.parseDocument({ &object }, where, { apiVersion, kind });
+	} catch (const std::exception &e) {
+		out.errors.push_back({ origin, std::string(kind), e.what() });
+	}
+	return out;
+}
+
 } /* namespace kipvs::proxy */

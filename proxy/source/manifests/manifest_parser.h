@@ -68,4 +68,14 @@ struct ManifestFile {
  */
 ManifestFile parseManifest(std::string_view text, const std::string &fileName);
 
+class ManifestValue;
+/*
+ * One object the Kubernetes API sent (a list item or a watch event's
+ * object), already a tree: checked as a manifest's object is. At most one
+ * object is returned, or the problem that kept it out. apiVersion and kind
+ * are used when the object leaves them out (a typed list's items).
+ */
+ManifestFile parseObject(const ManifestValue &object, std::string_view apiVersion,
+			 std::string_view kind, const std::string &origin);
+
 } /* namespace kipvs::proxy */
