@@ -211,6 +211,19 @@ const Flag kFlags[] = {
 	  [](Config &config, const std::string &value) -> Problem {
 		  return parseUnsigned(value, 10, config.verbosity);
 	  } },
+	{ "kubeconfig", 0, false, "string", "",
+	  "Path to a kubeconfig file with the API server and credentials; neither this nor "
+	  "--master: the in-cluster configuration",
+	  [](Config &config, const std::string &value) -> Problem {
+		  config.kubeconfig = value;
+		  return std::nullopt;
+	  } },
+	{ "master", 0, false, "string", "",
+	  "The address of the Kubernetes API server (overrides any value in kubeconfig)",
+	  [](Config &config, const std::string &value) -> Problem {
+		  config.master = value;
+		  return std::nullopt;
+	  } },
 	{ "manifests", 0, false, "string", "",
 	  "Serve the Services, EndpointSlices and Nodes in the manifest files of this directory",
 	  [](Config &config, const std::string &value) -> Problem {

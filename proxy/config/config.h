@@ -44,10 +44,14 @@ struct Config {
 	std::vector<IpPrefix> nodePortAddresses;
 	bool nodePortAddressesPrimary = false;
 
+	/* --kubeconfig FILE and --master URL: the API server; neither: in-cluster. */
+	std::string kubeconfig;
+	std::string master;
+
 	/* -v / --v, 0-10 */
 	unsigned int verbosity = 0;
 
-	/* kipvs's own: --manifests DIR, --sync-once, --dry-run, --cleanup. */
+	/* kipvs's own: --manifests DIR (instead of the API server), --sync-once, --dry-run, --cleanup. */
 	std::string manifests;
 	bool syncOnce = false;
 	bool dryRun = false;

@@ -26,6 +26,9 @@
 #include "proxy/kernel/dry_run.h"
 #include "proxy/kernel/kernel_adapters.h"
 #include "base/log.h"
+#include "proxy/source/api/api_source.h"
+#include "proxy/source/api/client_config.h"
+#include "proxy/source/api/curl_transport.h"
 #include "proxy/source/manifests/manifest_source.h"
 #include "proxy/desired/node_context.h"
 #include "proxy/reconcile/reconciler_config.h"
@@ -198,11 +201,11 @@ void logFullSync(const Log &log, const SyncCounts &counts, Clock::duration took)
 class Daemon
 {
 public:
+	/* makeSource: the source, given the cache it is to feed. */
 	Daemon(const Config &config, const Log &log, KernelTables tables,
-	       const std::set<IpAddress> &addresses)
-		: config_(config), log_(log), cache_(nodeName(config)),
-		  source_(config.manifests, cache_,
-			  [this](const std::string &message) { log_.warning(message); }),
+	       const std::set<IpAddress> &addresses,
+	       const std::function<std::unique_ptr<Source>(EventHandler &)> &makeSource)
+		: config_(config), log_(log), cache_(nodeName(config)), source_(makeSource(cache_)),
 		  reconciler_(cache_, tables,
 			      makeReconcilerConfig(config, addresses, kStateFile),
 			      log.sink())
@@ -230,7 +233,7 @@ private:
 	const Config &config_;
 	const Log &log_;
 	ServiceCache cache_;
-	ManifestSource source_;
+	std::unique_ptr<Source> source_;
 	Reconciler reconciler_;
 	AddressWatch addressWatch_;
 	std::optional<std::set<IpAddress>> addresses_;
@@ -275,8 +278,8 @@ SyncCounts Daemon::syncAll()
 
 void Daemon::sourceReadable()
 {
-	if (auto processed = source_.processEvents(); !processed)
-		log_.error("manifests " + config_.manifests + ": " + processed.error().message());
+	if (auto processed = source_->processEvents(); !processed)
+		log_.error(source_->describe() + ": " + processed.error().message());
 	for (const ObjectName &name : cache_.takeChanged())
 		pending_.insert(name);
 	nodesPending_ = cache_.takeNodesChanged() || nodesPending_;
@@ -297,8 +300,8 @@ void Daemon::fullSync(bool rescan)
 {
 	auto start = Clock::now();
 	if (rescan) {
-		if (auto rescanned = source_.rescan(); !rescanned)
-			log_.error("manifests " + config_.manifests + ": " + rescanned.error().message());
+		if (auto rescanned = source_->rescan(); !rescanned)
+			log_.error(source_->describe() + ": " + rescanned.error().message());
 	}
 	SyncCounts counts = syncAll();
 	pending_.clear();
@@ -374,23 +377,26 @@ int Daemon::run()
 	auto start = Clock::now();
 	/*
 	 * The first full sync's kernel read (dumps: kernel time) while the
-	 * manifests load (CPU); a jthread, joined also if the load throws.
+	 * source loads (CPU); a jthread, joined also if the load throws.
 	 */
 	std::jthread kernelReader([this]() { reconciler_.readKernelAhead(); });
-	auto started = source_.start(stopPending);
+	auto started = source_->start(stopPending);
 	auto loaded = Clock::now();
 	kernelReader.join();
-	/* Told to exit while loading (the load stops between files): nothing is synced. */
+	/*
+	 * Told to exit while loading (the load stops between files, the API
+	 * source's wait between deliveries): nothing is synced.
+	 */
 	if (int signal = takeStop()) {
-		log_.info(std::string("received ") + strsignal(signal) +
-			  " while the manifests loaded: exiting before the first sync, the kernel as it was");
+		log_.info(std::string("received ") + strsignal(signal) + " while " + source_->describe() +
+			  " loaded: exiting before the first sync, the kernel as it was");
 		return 0;
 	}
 	if (!started) {
-		log_.error("manifests " + config_.manifests + ": " + started.error().message());
+		log_.error(source_->describe() + ": " + started.error().message());
 		return 1;
 	}
-	log_.info("manifests " + config_.manifests + ": " + std::to_string(cache_.services().size()) +
+	log_.info(source_->describe() + ": " + std::to_string(cache_.services().size()) +
 		  " services read in " +
 		  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
 					 loaded - start).count()) + " ms");
@@ -431,7 +437,7 @@ int Daemon::run()
 		return 1;
 	}
 	fullSync(false);
-	auto watched = loop_.watch(source_.fd(), [this]() { sourceReadable(); });
+	auto watched = loop_.watch(source_->fd(), [this]() { sourceReadable(); });
 	if (watched && addressWatch_.fd() >= 0)
 		watched = loop_.watch(addressWatch_.fd(), [this]() { addressesChanged(); });
 	if (!watched) {
@@ -456,11 +462,37 @@ int runDaemon(const Config &config)
 			log.error("cleanup: " + error.message());
 		return errors.empty() ? 0 : 1;
 	}
+	/*
+	 * The source: a manifests directory, or the API server of --kubeconfig,
+	 * --master or the in-cluster configuration; a configuration that
+	 * cannot be used ends kipvs-proxy before it touches the kernel.
+	 */
+	std::unique_ptr<HttpTransport> transport;
 	if (config.manifests.empty()) {
-		log.error("no source given: --manifests DIR is required (the Kubernetes API "
-			  "source is not available yet)");
-		return 2;
+		auto client = loadClientConfig(config.kubeconfig, config.master,
+					       InClusterEnvironment::fromProcess());
+		if (!client) {
+			log.error("the Kubernetes API client: " + client.error().message());
+			return 1;
+		}
+		auto made = CurlTransport::create(*client, userAgent(), CurlTransport::Options{});
+		if (!made) {
+			log.error("the Kubernetes API client: " + made.error().message());
+			return 1;
+		}
+		transport = std::move(*made);
+		log.info("the API server: " + client->server + " (" + client->origin + ")");
 	}
+	auto makeSource = [&](EventHandler &handler) -> std::unique_ptr<Source> {
+		auto report = [&log](const std::string &message) { log.warning(message); };
+		if (!transport)
+			return std::make_unique<ManifestSource>(config.manifests, handler, report);
+		auto source = std::make_unique<ApiSource>(std::move(transport), handler, report);
+		source->setInfo([&log](const std::string &message) { log.info(message); });
+		if (config.verbosity >= 4)
+			source->setTrace([&log](const std::string &message) { log.info(message); });
+		return source;
+	};
 	sigset_t signals = daemonSignals();
 	if (sigprocmask(SIG_BLOCK, &signals, nullptr) < 0) {
 		log.error(Error(errno, "block signals").message());
@@ -505,7 +537,7 @@ int runDaemon(const Config &config)
 	}
 
 	KernelTables tables = dryRun ? dryRun->tables() : backend->tables();
-	Daemon daemon(config, log, tables, *addresses);
+	Daemon daemon(config, log, tables, *addresses, makeSource);
 	return daemon.run();
 }
 

@@ -216,7 +216,8 @@ TEST_CASE("every refusal names the flag and the problem", "[config]")
 	      "kube-proxy for iptables or nftables)");
 	CHECK(failure({ "--foo" }) == "unknown flag: --foo");
 	CHECK(failure({ "--foo=1" }) == "unknown flag: --foo");
-	CHECK(failure({ "--kubeconfig", "/etc/kubeconfig" }) == "unknown flag: --kubeconfig");
+	CHECK(failure({ "--config", "/etc/kube-proxy.yaml" }) == "unknown flag: --config");
+	CHECK(failure({ "--kubeconfig" }) == "flag needs an argument: --kubeconfig");
 	CHECK(failure({ "-x" }) == "unknown shorthand flag: 'x' in -x");
 	CHECK(failure({ "-masquerade-all" }) == "unknown shorthand flag: 'm' in -masquerade-all");
 	CHECK(failure({ "---v=2" }) == "bad flag syntax: ---v=2");
