@@ -346,8 +346,13 @@ Result<void> CurlTransport::run(std::chrono::milliseconds timeout)
 			std::string why = transfer->errorBuffer[0] ? transfer->errorBuffer
 								   : curl_easy_strerror(result);
 			int code = errnoOf(result);
-			if (code == EPROTO)
+			if (code == EPROTO && why.find("SSL_ERROR_SYSCALL") != std::string::npos) {
+				/* Not the certificate: the peer went away during the handshake. */
+				code = ECONNRESET;
+				why = "the connection closed during the TLS handshake (" + why + ")";
+			} else if (code == EPROTO) {
 				why = "TLS with " + tlsName() + " failed: " + why;
+			}
 			transfer->handler->onEnd(Error(code, "GET " + urlOf(transfer->path) + ": " + why));
 		}
 	}
