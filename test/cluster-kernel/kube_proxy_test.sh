@@ -117,7 +117,16 @@ echo "  kube-proxy's KUBE-IPVS-OUT-FILTER: ${out_filter:-none}"
 # As iptables-save prints it (the match's options in its own order).
 check "the node's own traffic to it is dropped" has iptables "$out_filter" \
 	"-A KUBE-IPVS-OUT-FILTER -s 203.0.113.20/32 -m ipvs --vproto 6 --vaddr 203.0.113.20 --vport 80 -j DROP"
-for vip in 10.96.100.10 10.96.100.11 10.96.100.12 10.96.100.13 10.96.100.14 203.0.113.10 203.0.113.20; do
+# externalTrafficPolicy Local, no endpoint on this node: the NodePort's
+# virtual server gets the cluster's endpoints ("allow access from local
+# pods", proxier.go), the ClusterIP's too.
+remote_local=$(grep -- '-t [0-9.]*:30082 \|-t 10.96.100.15:80 ' <<<"$ipvs")
+echo "  kube-proxy's ETP Local NodePort without a local endpoint: ${remote_local:-none}"
+check "ETP Local without a local endpoint: the NodePort falls back to the cluster's endpoints" \
+	has ipvs "$ipvs" "-a -t $node_ip:30082 -r 10.244.2.10:8080 -m -w 1"
+check "and the ClusterIP serves the remote endpoint" \
+	has ipvs "$ipvs" "-a -t 10.96.100.15:80 -r 10.244.2.10:8080 -m -w 1"
+for vip in 10.96.100.10 10.96.100.11 10.96.100.12 10.96.100.13 10.96.100.14 10.96.100.15 203.0.113.10 203.0.113.20; do
 	check "kube-ipvs0 has $vip" grep -q " inet $vip/32 " <<<"$addresses"
 done
 
