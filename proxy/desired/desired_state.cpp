@@ -225,12 +225,25 @@ std::string Builder::guard(const IpAddress &address, const ServicePort &port) co
 
 void Builder::addServicePort(const ServicePort &port, const std::vector<PortEndpoint> &endpoints)
 {
-	auto cluster = realServers(clusterEndpoints(endpoints, node_.nodeName, node_.zone));
-	auto local = realServers(localEndpoints(endpoints));
-	const auto &internal =
-		service_.internalTrafficPolicy == TrafficPolicy::Local ? local : cluster;
+	/*
+	 * kube-proxy's categorisation: the cluster's endpoints exist for a
+	 * Service port that uses them (internal traffic policy Cluster, or
+	 * reachable from outside at all: a node port, an external or a
+	 * load-balancer IP, whatever its external policy). A Local policy with no
+	 * local endpoint falls back to them ("allow access from local pods even
+	 * if no local endpoints exist", its IPVS proxier); without them it has
+	 * no real server.
+	 */
+	bool internalLocal = service_.internalTrafficPolicy == TrafficPolicy::Local;
 	bool externalLocal = service_.externalTrafficPolicy == TrafficPolicy::Local;
-	const auto &external = externalLocal ? local : cluster;
+	bool externallyAccessible = port.nodePort != 0 || !service_.externalIPs.empty() ||
+				    !service_.loadBalancerIPs.empty();
+	bool usesCluster = !internalLocal || externallyAccessible;
+	auto cluster = usesCluster ? realServers(clusterEndpoints(endpoints, node_.nodeName, node_.zone))
+				   : std::vector<ipvs::RealServer>();
+	auto local = realServers(localEndpoints(endpoints));
+	const auto &internal = internalLocal && !local.empty() ? local : cluster;
+	const auto &external = externalLocal && !local.empty() ? local : cluster;
 
 	for (const IpAddress &clusterIP : service_.clusterIPs) {
 		if (clusterIP.family() != family_)
