@@ -54,30 +54,7 @@ report() {
 }
 
 # --- the node, its pod, a client ------------------------------------------------------
-for n in mig-node mig-client mig-pod; do
-	ip netns add "$n"
-	ip -n "$n" link set lo up
-done
-ip netns exec mig-node sysctl -qw net.ipv4.ip_forward=1
-# (Names of their own: the guest's eth0 is its link to the API server.)
-ip link add mig-up netns mig-node type veth peer name mig-down netns mig-client
-ip -n mig-node addr add 192.168.71.1/24 dev mig-up
-ip -n mig-client addr add 192.168.71.100/24 dev mig-down
-ip -n mig-node link set mig-up up
-ip -n mig-client link set mig-down up
-ip -n mig-client route add default via 192.168.71.1
-ip link add cali-m1 netns mig-node type veth peer name eth0 netns mig-pod
-ip netns exec mig-node sysctl -qw net.ipv4.conf.cali-m1.proxy_arp=1 net.ipv4.neigh.cali-m1.proxy_delay=0
-ip -n mig-node link set cali-m1 up
-# The pod's gateway on the host side (the node has no default route for proxy ARP to use).
-ip -n mig-node addr add 169.254.1.1/32 dev cali-m1
-ip -n mig-node route add 10.244.1.31/32 dev cali-m1
-ip -n mig-pod addr add 10.244.1.31/32 dev eth0
-ip -n mig-pod link set eth0 up
-ip -n mig-pod route add 169.254.1.1 dev eth0
-ip -n mig-pod route add default via 169.254.1.1 dev eth0
-ip netns exec mig-pod python3 "$e2e/server.py" mig-pod 10.244.1.31 tcp:8080 </dev/null &
-pids+=($!)
+node_pod_client mig 192.168.71 10.244.1.31 cali-m1
 api_relay mig-node "$work"
 
 ask() { local n=$1; shift; ip netns exec "$n" python3 "$e2e/client.py" "$@"; }
@@ -103,19 +80,13 @@ if ! until_ok 300 kube_proxy_synced_since mig-node "$start"; then
 fi
 echo "ok - kube-proxy serves the node"
 
-# loop NAME NETNS HOST PORT: requests every 50 ms until $work/stop, one line each.
-loop() {
-	ip netns exec "$2" python3 "$e2e/client.py" loop "$3" "$4" "$work/stop" >"$work/$1.out" 2>&1 &
-	pids+=($!)
-}
-loop cluster mig-node 10.96.101.10 80
-loop nodeport mig-client 192.168.71.1 30090
-loop external mig-client 203.0.113.90 80
-answered() { [ "$(grep -c '^mig-pod ' "$work/$1.out")" -ge "$2" ]; }
+traffic_loop cluster mig-node 10.96.101.10 80
+traffic_loop nodeport mig-client 192.168.71.1 30090
+traffic_loop external mig-client 203.0.113.90 80
 for l in cluster nodeport external; do
-	check "kube-proxy: the $l loop gets answers" until_ok 60 answered "$l" 5
+	check "kube-proxy: the $l loop gets answers" until_ok 60 loop_answered "$l" mig-pod 5
 done
-failed() { grep -c FAIL "$work/$1.out"; }
+failed() { loop_failed "$@"; }
 for l in cluster nodeport external; do
 	check "kube-proxy: no $l request failed ($(failed "$l"))" test "$(failed "$l")" = 0
 done
@@ -128,9 +99,7 @@ ip netns exec mig-node "$proxy" --manifests "$manifests" --hostname-override mig
 	--cluster-cidr=10.244.0.0/16 --ipvs-sync-period 10m -v 2 >"$work/kipvs.out" 2>"$work/kipvs.log" &
 kipvs=$!
 check "kipvs-proxy's first full sync" until_ok 120 grep -q 'full sync' "$work/kipvs.log"
-for l in cluster nodeport external; do
-	check "kipvs: the $l loop gets answers" until_ok 30 answered "$l" $(($(grep -c . "$work/$l.out") + 20))
-done
+loops_answer kipvs mig-pod cluster nodeport external
 for l in cluster nodeport external; do
 	check "kube-proxy to kipvs: no $l request failed ($(failed "$l"))" test "$(failed "$l")" = 0
 done
@@ -168,15 +137,8 @@ kipvs=
 start=$(date +%s)
 kube_proxy_start mig-node "$work" mig-node
 check "kube-proxy syncs over kipvs's state" until_ok 300 kube_proxy_synced_since mig-node "$start"
-for l in cluster nodeport external; do
-	check "kube-proxy again: the $l loop gets answers" until_ok 30 answered "$l" $(($(grep -c . "$work/$l.out") + 20))
-done
-touch "$work/stop"
-sleep 1
-for l in cluster nodeport external; do
-	check "kipvs to kube-proxy: no $l request failed ($(grep -c . "$work/$l.out") requests, $(failed "$l") failed)" \
-		test "$(failed "$l")" = 0
-done
+loops_answer "kube-proxy again" mig-pod cluster nodeport external
+loops_end "kipvs to kube-proxy" cluster nodeport external
 
 [ "$failures" -ne 0 ] && report
 finish

@@ -77,6 +77,20 @@ api_relay() {
 	fi
 }
 
+# api_relay_stop: the API server becomes unreachable from the namespace of
+# api_relay: its relays go, with the connections they forked (a watch's own
+# relay would otherwise keep it open).
+api_relay_stop() {
+	local pid
+	for pid in $relay_pids; do
+		pkill -KILL -P "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# shellcheck disable=SC2086
+	wait $relay_pids 2>/dev/null
+	relay_pids=
+}
+
 # metric_value NAME: from Prometheus text on stdin, the value of the series
 # NAME, labels included as printed (name{label="value"}); empty if absent.
 metric_value() {
@@ -111,5 +125,71 @@ kube_proxy_synced_since() {
 	text=$(ip netns exec "$1" curl -fsS --max-time 5 http://127.0.0.1:10249/metrics) || return 1
 	for family in IPv4 IPv6; do
 		number_at_least "$(metric_value "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"$family\"}" <<<"$text")" "$2" || return 1
+	done
+}
+
+# node_pod_client P NET POD_IP POD_LINK: three network namespaces for a
+# proxy under traffic: P-node (NET.1, the node the proxy runs in), P-client
+# (NET.100, an outside client routed through the node, on veth P-up/P-down)
+# and P-pod (POD_IP, a routed veth POD_LINK on the node as a CNI plugin
+# makes it), whose server (test/e2e/server.py, TCP 8080) answers with
+# "P-pod"; its pid goes into pids. (Link names of their own: the guest's eth0
+# is its link to the API server.)
+node_pod_client() {
+	local p=$1 net=$2 pod=$3 link=$4 n
+	for n in "$p-node" "$p-client" "$p-pod"; do
+		ip netns add "$n"
+		ip -n "$n" link set lo up
+	done
+	ip netns exec "$p-node" sysctl -qw net.ipv4.ip_forward=1
+	ip link add "$p-up" netns "$p-node" type veth peer name "$p-down" netns "$p-client"
+	ip -n "$p-node" addr add "$net.1/24" dev "$p-up"
+	ip -n "$p-client" addr add "$net.100/24" dev "$p-down"
+	ip -n "$p-node" link set "$p-up" up
+	ip -n "$p-client" link set "$p-down" up
+	ip -n "$p-client" route add default via "$net.1"
+	ip link add "$link" netns "$p-node" type veth peer name eth0 netns "$p-pod"
+	ip netns exec "$p-node" sysctl -qw "net.ipv4.conf.$link.proxy_arp=1" "net.ipv4.neigh.$link.proxy_delay=0"
+	ip -n "$p-node" link set "$link" up
+	# The pod's gateway on the host side (the node has no default route for proxy ARP to use).
+	ip -n "$p-node" addr add 169.254.1.1/32 dev "$link"
+	ip -n "$p-node" route add "$pod/32" dev "$link"
+	ip -n "$p-pod" addr add "$pod/32" dev eth0
+	ip -n "$p-pod" link set eth0 up
+	ip -n "$p-pod" route add 169.254.1.1 dev eth0
+	ip -n "$p-pod" route add default via 169.254.1.1 dev eth0
+	ip netns exec "$p-pod" python3 "$KIPVS_SOURCE_DIR/test/e2e/server.py" "$p-pod" "$pod" tcp:8080 </dev/null &
+	pids+=($!)
+}
+
+# traffic_loop NAME NETNS HOST PORT: requests (test/e2e/client.py loop) every
+# 50 ms until $work/stop exists, one line each in $work/NAME.out; its pid goes
+# into pids.
+traffic_loop() {
+	ip netns exec "$2" python3 "$KIPVS_SOURCE_DIR/test/e2e/client.py" loop "$3" "$4" "$work/stop" \
+		>"$work/$1.out" 2>&1 &
+	pids+=($!)
+}
+# loop_answered NAME POD COUNT: the loop has at least COUNT answers from POD.
+loop_answered() { [ "$(grep -c "^$2 " "$work/$1.out")" -ge "$3" ]; }
+loop_failed() { grep -c FAIL "$work/$1.out"; }
+# loops_answer WHAT POD NAME...: each loop gets 20 more answers from POD within 30 s.
+loops_answer() {
+	local what=$1 pod=$2 l
+	shift 2
+	for l; do
+		check "$what: the $l loop gets answers" \
+			until_ok 30 loop_answered "$l" "$pod" $(($(grep -c . "$work/$l.out") + 20))
+	done
+}
+# loops_end WHAT NAME...: stop the loops; not one request failed.
+loops_end() {
+	local what=$1 l
+	shift
+	touch "$work/stop"
+	sleep 1
+	for l; do
+		check "$what: no $l request failed ($(grep -c . "$work/$l.out") requests, $(loop_failed "$l") failed)" \
+			test "$(loop_failed "$l")" = 0
 	done
 }
