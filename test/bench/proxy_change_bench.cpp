@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "ipvs/client.h"
+#include "test/bench/change_latency.h"
 
 using namespace kipvs;
 using Clock = std::chrono::steady_clock;
@@ -58,18 +59,6 @@ std::string valueAfter(const std::string &text, const std::string &key, size_t &
 	return text.substr(start, end - start);
 }
 
-bool shows(const std::vector<ipvs::RealServer> &servers, const IpAddress &added,
-	   const IpAddress &removed)
-{
-	bool haveAdded = false;
-	for (const ipvs::RealServer &server : servers) {
-		if (server.address == added && server.weight == 1)
-			haveAdded = true;
-		if (server.address == removed && server.weight != 0)
-			return false;
-	}
-	return haveAdded;
-}
 
 } /* namespace */
 
@@ -128,16 +117,7 @@ int main(int argc, char *argv[])
 		if (std::rename(temporary.c_str(), path.c_str()) != 0)
 			fail("cannot rename " + temporary + " to " + path);
 
-		for (;;) {
-			auto servers = client.listRealServers(key);
-			if (servers && shows(*servers, *freshAddress, *oldAddress))
-				break;
-			if (Clock::now() - start > std::chrono::seconds(60))
-				fail(key.toString() + ": the change of " + old + " to " + fresh +
-				     " did not reach the kernel within 60 s");
-			std::this_thread::sleep_for(std::chrono::microseconds(500));
-		}
-		double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+		double ms = bench::waitForChange(client, key, *freshAddress, *oldAddress, start, "proxy_change_bench");
 		latencies.push_back(ms);
 		std::printf("round %d: %s endpoint %s -> %s in %.1f ms\n", round, key.toString().c_str(),
 			    old.c_str(), fresh.c_str(), ms);
@@ -146,12 +126,6 @@ int main(int argc, char *argv[])
 		std::this_thread::sleep_for(std::chrono::milliseconds(300));
 	}
 
-	std::vector<double> sorted = latencies;
-	std::sort(sorted.begin(), sorted.end());
-	size_t count = sorted.size();
-	double median = count % 2 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
-	size_t rank = static_cast<size_t>(std::ceil(0.99 * static_cast<double>(count)));
-	double p99 = sorted[std::max<size_t>(rank, 1) - 1];
-	std::printf("change latency: median %.1f ms, p99 %.1f ms (%zu changes)\n", median, p99, count);
+	bench::printLatencies(latencies);
 	return 0;
 }
