@@ -169,13 +169,44 @@ check "--ipvs-strict-arp sets arp_ignore=1, arp_announce=2 ($arp)" test "$arp" =
 check "the IPVS timeouts are set ($(ipvsadm -L --timeout))" \
 	sh -c "ipvsadm -L --timeout | grep -qx 'Timeout (tcp tcpfin udp): 901 61 301'"
 
+# What others keep in the same tables (kube-proxy's TestCleanupLeftovers):
+# kubelet's KUBE-FIREWALL, KUBE-KUBELET-CANARY and KUBE-IPTABLES-HINT, and
+# other parties' rules in the built-in chains. --cleanup leaves them.
+iptables-restore --noflush <<'EOF'
+*filter
+:KUBE-FIREWALL - [0:0]
+:KUBE-KUBELET-CANARY - [0:0]
+-A INPUT -j KUBE-FIREWALL
+-A INPUT -m comment --comment "someone else's input rule" -s 1.2.3.4 -j DROP
+-A FORWARD -m comment --comment "someone else's forward rule" -s 1.2.3.4 -j DROP
+-A OUTPUT -j KUBE-FIREWALL
+-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+-A OUTPUT -m comment --comment "someone else's output rule" -s 1.2.3.4 -j DROP
+COMMIT
+*nat
+:KUBE-KUBELET-CANARY - [0:0]
+COMMIT
+*mangle
+:KUBE-IPTABLES-HINT - [0:0]
+:KUBE-KUBELET-CANARY - [0:0]
+COMMIT
+EOF
+# others_rules: those lines as iptables-save prints them, without counters.
+others_rules() {
+	iptables-save | grep -E 'KUBE-FIREWALL|KUBE-KUBELET-CANARY|KUBE-IPTABLES-HINT|someone else' |
+		sed 's/ \[[0-9]*:[0-9]*\]$//'
+}
+others=$(others_rules)
 timeout 400 "$proxy" --cleanup 2>"$log"
 check "--cleanup exits 0" test $? -eq 0
 check "--cleanup leaves only the foreign virtual server" \
 	test "$(ipvsadm -Sn)" = "-A -t 192.168.50.1:8443 -s wlc"
 check "--cleanup removes kube-ipvs0" sh -c "! ip link show kube-ipvs0 2>/dev/null"
 check "--cleanup removes the sets" sh -c "! ipset list -n | grep -q KUBE-"
-check "--cleanup removes the chains and jumps" sh -c "! iptables-save | grep -q KUBE-"
+kipvs_rules() { iptables-save | grep KUBE- | grep -Ev 'KUBE-FIREWALL|KUBE-KUBELET-CANARY|KUBE-IPTABLES-HINT'; }
+check "--cleanup removes the chains and jumps ($(kipvs_rules | head -n 3 | tr '\n' ';'))" test -z "$(kipvs_rules)"
+check "--cleanup leaves kubelet's chains and others' rules ($(echo "$others" | wc -l) lines before)" \
+	test "$(others_rules)" = "$others" -a "$(echo "$others" | wc -l)" -ge 11
 check "--cleanup removes the ownership record" test ! -e "$state"
 
 rm -rf "$stale" "$log"
