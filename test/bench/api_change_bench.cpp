@@ -122,7 +122,9 @@ int main(int argc, char *argv[])
 					std::string(name) + "-1";
 		std::string old = field(request(*config, "GET", slicePath), "/endpoints/0/addresses/0");
 		int n = round + 1;
-		std::string fresh = "10.251." + std::to_string(n / 256) + "." + std::to_string(n % 256);
+		/* Another run may have left this round's address there: take the other prefix then. */
+		std::string prefix = old.starts_with("10.251.") ? "10.252." : "10.251.";
+		std::string fresh = prefix + std::to_string(n / 256) + "." + std::to_string(n % 256);
 		auto vipAddress = IpAddress::parse(vip);
 		auto oldAddress = IpAddress::parse(old);
 		auto freshAddress = IpAddress::parse(fresh);
