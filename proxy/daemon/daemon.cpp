@@ -468,6 +468,8 @@ int runDaemon(const Config &config)
 	 * cannot be used ends kipvs-proxy before it touches the kernel.
 	 */
 	std::unique_ptr<HttpTransport> transport;
+	if (!config.manifests.empty() && (!config.kubeconfig.empty() || !config.master.empty()))
+		log.warning("--manifests " + config.manifests + " is the source: --kubeconfig and --master are not used");
 	if (config.manifests.empty()) {
 		auto client = loadClientConfig(config.kubeconfig, config.master,
 					       InClusterEnvironment::fromProcess());
