@@ -219,7 +219,7 @@ end=$((SECONDS + 120))
 until loading || [ $SECONDS -ge $end ]; do sleep 0.02; done
 check "the daemon is loading the manifests" loading
 stop_daemon "SIGTERM while loading"
-check "SIGTERM while the manifests load is logged" grep -q 'received Terminated while the manifests loaded: exiting before the first sync' "$log"
+check "SIGTERM while the manifests load is logged" grep -q "received Terminated while manifests $big loaded: exiting before the first sync" "$log"
 check "without syncing" sh -c "! grep -q 'full sync' '$log' && ! ipvsadm -Ln | grep -q '10\.97\.'"
 check_done "SIGTERM while loading"
 finish
