@@ -76,6 +76,7 @@ int errnoOf(CURLcode code)
 struct CurlTransport::Transfer {
 	CURL *easy = nullptr;
 	curl_slist *headers = nullptr;
+	curl_slist *connectTo = nullptr;
 	HttpResponseHandler *handler = nullptr;
 	std::string url;
 	std::string path;
@@ -90,6 +91,7 @@ struct CurlTransport::Transfer {
 		if (easy)
 			curl_easy_cleanup(easy);
 		curl_slist_free_all(headers);
+		curl_slist_free_all(connectTo);
 	}
 
 	static size_t onHeader(char *data, size_t size, size_t count, void *self);
@@ -176,11 +178,9 @@ Result<std::unique_ptr<CurlTransport>> CurlTransport::create(const ClientConfig 
 		transport->base_ = authority->scheme + authority->host + ":" + authority->port;
 	} else {
 		transport->base_ = authority->scheme + config.tlsServerName + ":" + authority->port;
-		std::string host = authority->host;
-		if (host.starts_with('['))
-			host = host.substr(1, host.size() - 2);
+		/* An IPv6 literal stays in brackets, as CURLOPT_CONNECT_TO takes it. */
 		transport->connectTo_ = config.tlsServerName + ":" + authority->port + ":" +
-					host + ":" + authority->port;
+					authority->host + ":" + authority->port;
 	}
 	/* HTTP/2 multiplexes the three watches over one connection, as client-go does. */
 	curl_multi_setopt(transport->multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -255,10 +255,9 @@ Result<HttpTransport::RequestId> CurlTransport::start(const HttpRequest &request
 	if (!request.watch)
 		curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");
 	if (!connectTo_.empty()) {
-		curl_slist *to = curl_slist_append(nullptr, connectTo_.c_str());
-		curl_easy_setopt(easy, CURLOPT_CONNECT_TO, to);
-		/* Freed with the request's headers: libcurl reads it while connecting. */
-		transfer->headers = to;
+		/* Kept with the transfer: libcurl reads it while connecting. */
+		transfer->connectTo = curl_slist_append(nullptr, connectTo_.c_str());
+		curl_easy_setopt(easy, CURLOPT_CONNECT_TO, transfer->connectTo);
 	}
 
 	if (config_.insecureSkipTlsVerify) {
@@ -279,9 +278,7 @@ Result<HttpTransport::RequestId> CurlTransport::start(const HttpRequest &request
 		curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &key);
 	}
 
-	curl_slist *headers = transfer->headers;
-	transfer->headers = nullptr;
-	headers = curl_slist_append(headers, "Accept: application/json");
+	curl_slist *headers = curl_slist_append(nullptr, "Accept: application/json");
 	std::string token = token_.current(std::chrono::steady_clock::now());
 	if (!token.empty())
 		headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
