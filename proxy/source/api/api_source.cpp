@@ -16,20 +16,7 @@ using namespace std::chrono_literals;
 namespace {
 
 /* The longest the thread sleeps in the transport: the stop flag is seen this soon. */
-constexpr auto kLongestWait = 1000ms;
-
-const char *kindName(ApiKind kind)
-{
-	switch (kind) {
-	case ApiKind::Service:
-		return "Service";
-	case ApiKind::EndpointSlice:
-		return "EndpointSlice";
-	case ApiKind::Node:
-		return "Node";
-	}
-	return "?";
-}
+constexpr std::chrono::milliseconds kLongestWait = 1000ms;
 
 } /* namespace */
 
@@ -75,7 +62,7 @@ void ApiSource::run()
 	flush(out);
 	while (!stop_) {
 		auto now = Reflector::Clock::now();
-		auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait);
+		std::chrono::milliseconds wait = kLongestWait;
 		for (auto &reflector : reflectors)
 			if (auto due = reflector->due())
 				wait = std::min(wait, std::max(0ms, std::chrono::ceil<std::chrono::milliseconds>(*due - now)));
@@ -172,7 +159,7 @@ Result<void> ApiSource::processEvents()
 			bool &listed = listed_[static_cast<int>(delivery.kind)];
 			if (!listed && info_)
 				info_(std::string("listed ") + resourceOf(delivery.kind) + ": " +
-					delivery.message + " " + kindName(delivery.kind) +
+					delivery.message + " " + kindOf(delivery.kind) +
 					(delivery.message == "1" ? "" : "s"));
 			listed = true;
 			if (!synced_ && listed_[0] && listed_[1] && listed_[2]) {

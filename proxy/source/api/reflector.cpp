@@ -84,6 +84,11 @@ const char *resourceOf(ApiKind kind)
 	return info(kind).resource;
 }
 
+const char *kindOf(ApiKind kind)
+{
+	return info(kind).kind;
+}
+
 Backoff::Clock::duration Backoff::next(Clock::time_point now)
 {
 	if (step_ == Clock::duration(0) || now - last_ > 2min)

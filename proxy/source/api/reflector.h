@@ -30,6 +30,8 @@ enum class ApiKind { Service, EndpointSlice, Node };
 
 /* "services", "endpointslices", "nodes": the resource, as RBAC names it. */
 const char *resourceOf(ApiKind kind);
+/* "Service", "EndpointSlice", "Node". */
+const char *kindOf(ApiKind kind);
 
 using ApiObject = std::variant<std::shared_ptr<const Service>, std::shared_ptr<const EndpointSlice>,
 			       std::shared_ptr<const Node>>;
